@@ -1,0 +1,1 @@
+"""Backup sources and their verification log (see the backup verification issue)."""

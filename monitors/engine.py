@@ -1,0 +1,187 @@
+"""The check engine: claim due monitors, record outcomes, apply the state machine, emit events.
+
+Claiming moves each monitor's `next_check_at` forward inside the claiming transaction,
+so a monitor claimed by one runner is not due for any other until its next slot. On
+PostgreSQL the claim skips rows another runner has locked (`FOR UPDATE SKIP LOCKED`);
+on SQLite the transaction takes the write lock at BEGIN (`transaction_mode=IMMEDIATE`),
+which serialises claims the same way.
+"""
+
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from django.db import transaction
+
+from incidents.events import NewEvent, receive_events
+from monitors.models import CheckResult, Kind, Monitor, StateChange, Status
+from monitors.state import events_for_change, next_step
+
+STATE_FIELDS = [
+    "status",
+    "status_changed_at",
+    "consecutive_failures",
+    "last_checked_at",
+    "response_time_ms",
+    "last_detail",
+    "last_facts",
+]
+RECORDABLE = (Status.NOT_CHECKED, Status.UP, Status.DEGRADED, Status.SEEMS_DOWN, Status.DOWN)
+
+
+def next_due(monitor, now):
+    """The next slot after this claim. Missed slots (no cluster running) are not replayed."""
+    if monitor.kind == Kind.HEARTBEAT:
+        deadline = monitor.heartbeat_deadline()
+        return deadline if deadline > now else now + timedelta(seconds=monitor.period or monitor.interval)
+    interval = timedelta(seconds=monitor.interval)
+    scheduled = monitor.next_check_at + interval
+    return scheduled if scheduled > now else now + interval
+
+
+def claim_due(*, now, limit):
+    """Claim up to `limit` due monitors for this runner; returns them with their settings."""
+    if limit <= 0 or not Monitor.objects.due(now).exists():
+        return []
+    with transaction.atomic():
+        due = Monitor.objects.due(now).select_for_update(skip_locked=True).order_by("next_check_at")
+        return _advance(list(due[:limit]), now)
+
+
+def claim_now(ids, *, now):
+    """Claim the given active monitors whatever their due time ("check now")."""
+    with transaction.atomic():
+        monitors = Monitor.objects.active().filter(pk__in=ids).select_for_update()
+        return _advance(list(monitors), now)
+
+
+def _advance(monitors, now):
+    for monitor in monitors:
+        monitor.next_check_at = next_due(monitor, now)
+    Monitor.objects.bulk_update(monitors, ["next_check_at"])
+    return monitors
+
+
+def record_outcomes(checked):
+    """Write a batch of (monitor, outcome, started_at) in one transaction.
+
+    Results go in with one bulk insert; each monitor's status moves from the state it
+    is in now (re-read under lock: it may have been paused since the claim), and every
+    change becomes a StateChange row and events for incidents, in the same transaction.
+    """
+    checked = sorted((item for item in checked if item[1].ok is not None), key=lambda item: item[2])
+    if not checked:
+        return []
+    with transaction.atomic():
+        CheckResult.objects.bulk_create(
+            [_result_row(monitor, outcome, started) for monitor, outcome, started in checked],
+            ignore_conflicts=True,
+        )
+        current = Monitor.objects.select_for_update().in_bulk({monitor.pk for monitor, _, _ in checked})
+        changes, events = [], []
+        for monitor, outcome, started in checked:
+            live = current.get(monitor.pk)
+            if live is None or live.paused or live.status not in RECORDABLE:
+                continue
+            before = Before(live.status, live.status_changed_at, live.last_facts)
+            _apply(live, outcome, started)
+            events.extend(_certificate_events(live, before, outcome, started))
+            if live.status != before.status:
+                changes.append(_state_change(live, before, outcome, started))
+                events.extend(_status_events(live, before, outcome, started))
+        Monitor.objects.bulk_update(current.values(), STATE_FIELDS)
+        StateChange.objects.bulk_create(changes)
+        receive_events(events)
+    return changes
+
+
+class Before(NamedTuple):
+    status: str
+    since: datetime
+    facts: dict
+
+
+def _result_row(monitor, outcome, started):
+    return CheckResult(
+        monitor_id=monitor.pk,
+        checked_at=started,
+        status=Status.UP if outcome.ok else Status.DOWN,
+        response_time_ms=outcome.response_time_ms,
+        detail="" if outcome.ok else outcome.detail,
+    )
+
+
+def _apply(live, outcome, started):
+    step = next_step(
+        status=live.status,
+        failures=live.consecutive_failures,
+        ok=outcome.ok,
+        response_time_ms=outcome.response_time_ms,
+        slow_ms=live.slow_ms,
+        # A heartbeat's grace is its confirmation: late is down.
+        confirmations=1 if live.kind == Kind.HEARTBEAT else live.confirmations,
+    )
+    if step.status != live.status:
+        live.status_changed_at = started
+    live.status = step.status
+    live.consecutive_failures = step.consecutive_failures
+    live.last_checked_at = started
+    live.response_time_ms = outcome.response_time_ms
+    live.last_detail = outcome.detail
+    live.last_facts = outcome.facts
+
+
+def _state_change(live, before, outcome, started):
+    return StateChange(
+        monitor_id=live.pk, from_status=before.status, to_status=live.status, changed_at=started, reason=outcome.detail
+    )
+
+
+def _status_events(live, before, outcome, started):
+    return [
+        NewEvent(
+            kind=kind,
+            source_key=live.source_key,
+            severity=live.severity,
+            summary=_summary(live, kind, outcome),
+            dedup_key=f"{live.source_key}:{family}",
+            occurred_at=started,
+            details={
+                "monitor": live.name,
+                "from": before.status,
+                "to": live.status,
+                "detail": outcome.detail,
+                "problem_since": before.since.isoformat() if kind == "monitor_up" else None,
+                "problem_seconds": round((started - before.since).total_seconds()) if kind == "monitor_up" else None,
+            },
+        )
+        for kind, family in events_for_change(kind=live.kind, old=before.status, new=live.status)
+    ]
+
+
+def _summary(live, kind, outcome):
+    verbs = {
+        "monitor_down": "is down",
+        "heartbeat_missed": "missed its heartbeat",
+        "monitor_up": "is back up",
+        "monitor_degraded": "is slow",
+    }
+    text = f"{live.name} {verbs[kind]}"
+    return f"{text}: {outcome.detail}" if outcome.detail and kind != "monitor_up" else text
+
+
+def _certificate_events(live, before, outcome, started):
+    """One `certificate_expiring` event when a certificate enters its warning window."""
+    if not outcome.facts.get("expiring") or before.facts.get("expiring"):
+        return []
+    days = outcome.facts.get("days_left")
+    return [
+        NewEvent(
+            kind="certificate_expiring",
+            source_key=live.source_key,
+            severity=live.severity,
+            summary=f"{live.name}: certificate expires in {days} days",
+            dedup_key=f"{live.source_key}:certificate",
+            occurred_at=started,
+            details={"monitor": live.name, **outcome.facts},
+        )
+    ]

@@ -1,0 +1,114 @@
+"""A check runner: a long-lived django-q2 task that holds one slot and works the due queue.
+
+Each runner claims only as many due monitors as it has free threads, so a target that
+hangs until its timeout occupies one thread and never delays the others. Outcomes are
+written in one transaction per tick. When its lifetime is over the runner releases its
+slot and enqueues its successor, so work moves between clusters and processes recycle.
+"""
+
+import logging
+import os
+import queue
+import socket
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from monitors.checks import run_check
+from monitors.engine import claim_due, record_outcomes
+from monitors.models import RunnerLease
+
+log = logging.getLogger(__name__)
+
+TICK = 0.1
+LEASE_TTL = timedelta(seconds=30)
+RENEW_EVERY = 5
+MAX_CLAIM = 200
+
+
+def holder_name():
+    return f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
+
+
+def acquire_lease(slot, holder):
+    now = timezone.now()
+    RunnerLease.objects.bulk_create(
+        [RunnerLease(slot=slot, holder="", expires_at=now, renewed_at=now)], ignore_conflicts=True
+    )
+    taken = RunnerLease.objects.filter(slot=slot, expires_at__lte=now).update(
+        holder=holder, expires_at=now + LEASE_TTL, renewed_at=now
+    )
+    return taken == 1
+
+
+def renew_lease(slot, holder):
+    now = timezone.now()
+    return RunnerLease.objects.filter(slot=slot, holder=holder).update(expires_at=now + LEASE_TTL, renewed_at=now) == 1
+
+
+def release_lease(slot, holder):
+    RunnerLease.objects.filter(slot=slot, holder=holder).update(holder="", expires_at=timezone.now())
+
+
+def free_slots(now=None):
+    now = now or timezone.now()
+    live = set(RunnerLease.objects.filter(expires_at__gt=now).values_list("slot", flat=True))
+    return [slot for slot in range(settings.CHECK_RUNNERS) if slot not in live]
+
+
+class CheckRunner:
+    def __init__(self, *, concurrency):
+        self.concurrency = concurrency
+        self.finished = queue.SimpleQueue()
+        self.in_flight = 0
+
+    def run(self, *, slot, lifetime, on_expiry=None):
+        """Work until `lifetime` seconds have passed; False if the slot was taken."""
+        holder = holder_name()
+        if not acquire_lease(slot, holder):
+            return False
+        stop_at = time.monotonic() + lifetime
+        renew_at = time.monotonic() + RENEW_EVERY
+        with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"check-{slot}") as pool:
+            while time.monotonic() < stop_at:
+                self._tick(pool)
+                if time.monotonic() >= renew_at:
+                    renew_at = time.monotonic() + RENEW_EVERY
+                    if not renew_lease(slot, holder):
+                        log.warning("runner slot %s lost its lease; stopping", slot)
+                        break
+                time.sleep(TICK)
+            release_lease(slot, holder)
+            if on_expiry:
+                on_expiry()
+            self._drain()
+        return True
+
+    def _tick(self, pool):
+        self._flush()
+        for monitor in claim_due(now=timezone.now(), limit=min(self.concurrency - self.in_flight, MAX_CLAIM)):
+            self.in_flight += 1
+            pool.submit(self._check, monitor)
+
+    def _check(self, monitor):
+        started = timezone.now()
+        self.finished.put((monitor, run_check(monitor, now=started), started))
+
+    def _flush(self):
+        batch = []
+        while True:
+            try:
+                batch.append(self.finished.get_nowait())
+            except queue.Empty:
+                break
+        if batch:
+            self.in_flight -= len(batch)
+            record_outcomes(batch)
+
+    def _drain(self):
+        while self.in_flight:
+            time.sleep(TICK)
+            self._flush()

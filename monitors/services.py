@@ -1,0 +1,135 @@
+"""Writes to monitors from the outside (admin, API, config files, ping URLs) go through here."""
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from monitors.checks import run_check
+from monitors.engine import claim_now, record_outcomes
+from monitors.models import Kind, Monitor, StateChange, Status, Tag
+
+
+@transaction.atomic
+def monitor_save(monitor, *, tags=None):
+    """Validate and save a monitor's settings; a new or changed monitor is checked soon.
+
+    `paused` in the settings is honoured here too, so every write path pauses and
+    resumes the same way. `tags` (names) replaces the monitor's tags when given.
+    """
+    monitor.full_clean(exclude=["tags"])
+    previous = Monitor.objects.filter(pk=monitor.pk).values("paused").first() if monitor.pk else None
+    now = timezone.now()
+    if previous is None:
+        _start_monitoring(monitor, now, status=Status.PAUSED if monitor.paused else Status.NOT_CHECKED)
+        monitor.save()
+    else:
+        monitor.next_check_at = monitor.heartbeat_deadline() if monitor.kind == Kind.HEARTBEAT else now
+        monitor.save()
+        if monitor.paused != previous["paused"]:
+            _set_paused(monitor, monitor.paused, now)
+    if tags is not None:
+        monitor.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    return monitor
+
+
+def monitor_pause(monitor):
+    with transaction.atomic():
+        locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
+        if not locked.paused:
+            _set_paused(locked, True, timezone.now())
+    monitor.refresh_from_db()
+
+
+def monitor_resume(monitor):
+    with transaction.atomic():
+        locked = Monitor.objects.select_for_update().get(pk=monitor.pk)
+        if locked.paused:
+            _set_paused(locked, False, timezone.now())
+    monitor.refresh_from_db()
+
+
+def _set_paused(monitor, paused, now):
+    old = monitor.status
+    monitor.paused = paused
+    if paused:
+        monitor.status = Status.PAUSED
+        monitor.status_changed_at = now
+    else:
+        _start_monitoring(monitor, now, status=Status.NOT_CHECKED)
+    monitor.save()
+    StateChange.objects.create(
+        monitor=monitor,
+        from_status=old,
+        to_status=monitor.status,
+        changed_at=now,
+        reason="paused" if paused else "resumed",
+    )
+
+
+def _start_monitoring(monitor, now, *, status):
+    """Start from a clean slate: not checked, no failures counted, first check now."""
+    monitor.status = status
+    monitor.status_changed_at = now
+    monitor.consecutive_failures = 0
+    monitor.monitoring_since = now
+    monitor.next_check_at = now
+    if monitor.kind == Kind.HEARTBEAT:
+        monitor.next_check_at = monitor.heartbeat_deadline()
+
+
+@dataclass(frozen=True)
+class CheckNowReport:
+    checked: int
+    up: int
+    down: int
+
+
+def monitors_check_now(ids):
+    """Check these monitors at once, in this process, through the same engine as the runners."""
+    now = timezone.now()
+    monitors = claim_now(ids, now=now)
+    if not monitors:
+        return CheckNowReport(0, 0, 0)
+    workers = min(len(monitors), settings.CHECK_CONCURRENCY)
+    with ThreadPoolExecutor(workers) as pool:
+        outcomes = list(pool.map(lambda monitor: run_check(monitor, now=now), monitors))
+    record_outcomes([(monitor, outcome, now) for monitor, outcome in zip(monitors, outcomes)])
+    oks = [outcome.ok for outcome in outcomes if outcome.ok is not None]
+    return CheckNowReport(len(oks), oks.count(True), oks.count(False))
+
+
+@dataclass(frozen=True)
+class Ping:
+    kind: str  # "success", "start" or "fail"
+    body: str
+
+
+def heartbeat_ping(ping_uuid, ping):
+    """Record a ping with one UPDATE; returns False for an unknown heartbeat.
+
+    State changes wait for a runner: a ping that may bring the monitor back up makes it
+    due now, so the engine (the one place that moves states) evaluates it within a tick.
+    """
+    now = timezone.now()
+    monitor = (
+        Monitor.objects.filter(ping_uuid=ping_uuid, kind=Kind.HEARTBEAT)
+        .only("pk", "status", "period", "grace", "monitoring_since", "last_ping_at")
+        .first()
+    )
+    if monitor is None:
+        return False
+    if ping.kind == "start":
+        Monitor.objects.filter(pk=monitor.pk).update(last_start_at=now)
+        return True
+    monitor.last_ping_at = now
+    healthy = monitor.status == Status.UP and ping.kind == "success"
+    Monitor.objects.filter(pk=monitor.pk).update(
+        last_ping_at=now,
+        last_ping_kind=ping.kind,
+        last_ping_body=ping.body,
+        next_check_at=monitor.heartbeat_deadline() if healthy else now,
+    )
+    return True

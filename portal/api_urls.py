@@ -1,0 +1,10 @@
+"""The JSON API: one DRF router for every app."""
+
+from rest_framework.routers import DefaultRouter
+
+from monitors.api import MonitorViewSet
+
+router = DefaultRouter(trailing_slash=True)
+router.register("monitors", MonitorViewSet, basename="monitor")
+
+urlpatterns = router.urls

@@ -1,0 +1,14 @@
+from django.apps import AppConfig, apps
+
+
+class PortalConfig(AppConfig):
+    name = "portal"
+    verbose_name = "Vigil portal"
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        from portal.schedules import install_schedules
+
+        # Sent once per app with models; django_q owns the Schedule table.
+        post_migrate.connect(install_schedules, sender=apps.get_app_config("django_q"))

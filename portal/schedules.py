@@ -1,0 +1,36 @@
+"""Every periodic job, declared once and installed idempotently after each migrate."""
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Periodic:
+    name: str
+    func: str
+    minutes: int
+
+
+PERIODIC_JOBS = [
+    Periodic("monitors.ensure_runners", "monitors.tasks.ensure_runners", minutes=1),
+]
+
+
+def install_schedules(**kwargs):
+    """Create or update one django-q2 Schedule per job, by its unique name."""
+    from django.utils import timezone
+    from django_q.models import Schedule
+
+    for job in PERIODIC_JOBS:
+        Schedule.objects.update_or_create(
+            name=job.name,
+            defaults={
+                "func": job.func,
+                "schedule_type": Schedule.MINUTES,
+                "minutes": job.minutes,
+                "repeats": -1,
+                "next_run": timezone.now(),
+            },
+        )
+    Schedule.objects.filter(name__regex=r"^(monitors|incidents|backups|portal)\.").exclude(
+        name__in=[job.name for job in PERIODIC_JOBS]
+    ).delete()

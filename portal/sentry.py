@@ -1,0 +1,30 @@
+"""Sentry for Vigil's own errors: web requests and django-q2 tasks."""
+
+import sentry_sdk
+from sentry_sdk.integrations.django import DjangoIntegration
+
+
+def init_sentry(*, dsn, environment, release, traces_sample_rate):
+    sentry_sdk.init(
+        dsn=dsn,
+        environment=environment,
+        release=release,
+        traces_sample_rate=traces_sample_rate,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+    )
+
+
+class TaskErrorReporter:
+    """django-q2 error reporter (entry point `djangoq.errorreporters: vigil_sentry`).
+
+    django-q2 catches every task exception itself and calls `report()` inside its
+    `except` block, so the exception is still current here. Without a DSN,
+    `capture_exception` does nothing.
+    """
+
+    def __init__(self, **options):
+        self.options = options
+
+    def report(self):
+        sentry_sdk.capture_exception()

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from monitors import views as monitor_views
+from portal.health import health
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("health", health, name="health"),
+    path("ping/<uuid:ping_uuid>", monitor_views.ping, name="ping"),
+    path("ping/<uuid:ping_uuid>/start", monitor_views.ping, {"kind": "start"}, name="ping-start"),
+    path("ping/<uuid:ping_uuid>/fail", monitor_views.ping, {"kind": "fail"}, name="ping-fail"),
+    path("api/", include("portal.api_urls")),
+]
