@@ -1,11 +1,52 @@
-"""The monitors API (filled in by the API work)."""
+"""The monitors API: super admins manage monitors; every write goes through `monitors.services`."""
 
-from rest_framework import viewsets
-from rest_framework.permissions import IsAdminUser
+from rest_framework import permissions, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
 
 from monitors.models import Monitor
+from monitors.serializers import MonitorSerializer
+from monitors.services import monitor_pause, monitor_resume, monitors_check_now
 
 
-class MonitorViewSet(viewsets.ReadOnlyModelViewSet):
-    permission_classes = [IsAdminUser]
-    queryset = Monitor.objects.none()
+class IsSuperAdmin(permissions.BasePermission):
+    """Only super admins (anonymous: 401, anyone else signed in: 403)."""
+
+    def has_permission(self, request, view):
+        user = request.user
+        return bool(user and user.is_authenticated and user.is_superuser)
+
+
+class MonitorViewSet(viewsets.ModelViewSet):
+    """CRUD on monitors, plus pause, resume and check now."""
+
+    permission_classes = [IsSuperAdmin]
+    serializer_class = MonitorSerializer
+    queryset = Monitor.objects.prefetch_related("tags").order_by("name")
+
+    @action(detail=True, methods=["post"])
+    def pause(self, request, pk=None):
+        monitor = self.get_object()
+        monitor_pause(monitor)
+        return Response(self.get_serializer(monitor).data)
+
+    @action(detail=True, methods=["post"])
+    def resume(self, request, pk=None):
+        monitor = self.get_object()
+        monitor_resume(monitor)
+        return Response(self.get_serializer(monitor).data)
+
+    @action(detail=True, methods=["post"])
+    def check(self, request, pk=None):
+        """Check at once; `checked` is 0 when paused or a heartbeat still awaits its first ping."""
+        monitor = self.get_object()
+        report = monitors_check_now([monitor.pk])
+        monitor.refresh_from_db()
+        return Response(
+            {
+                "checked": report.checked,
+                "up": report.up,
+                "down": report.down,
+                "monitor": self.get_serializer(monitor).data,
+            }
+        )

@@ -1,0 +1,377 @@
+"""The monitors admin: where super admins define monitors. Every write goes through `monitors.services`."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html, format_html_join
+
+from monitors.models import CheckResult, Kind, Monitor, RunnerLease, StateChange, Status, Tag
+from monitors.services import monitor_pause, monitor_resume, monitor_save, monitors_check_now
+
+STATUS_COLOURS = {
+    Status.NOT_CHECKED: "#9e9e9e",
+    Status.UP: "#2e7d32",
+    Status.DEGRADED: "#b8860b",
+    Status.SEEMS_DOWN: "#ef6c00",
+    Status.DOWN: "#c62828",
+    Status.PAUSED: "#616161",
+    Status.MAINTENANCE: "#1565c0",
+}
+
+
+def badge(status):
+    return format_html(
+        '<span style="background:{};color:#fff;padding:1px 7px;border-radius:8px;white-space:nowrap">{}</span>',
+        STATUS_COLOURS.get(status, "#9e9e9e"),
+        Status(status).label,
+    )
+
+
+class SuperAdminOnly:
+    """Monitors are defined by super admins only, whatever model permissions a group holds."""
+
+    def has_module_permission(self, request):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+
+class ReadOnly(SuperAdminOnly):
+    """Rows written by the engine: super admins may look, nobody edits here."""
+
+    def has_add_permission(self, request, *args):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+# The change form ---------------------------------------------------------------
+
+
+class MonitorAdminForm(forms.ModelForm):
+    """Secrets are write-only: the stored value is never rendered; blank keeps it."""
+
+    auth_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
+    clear_auth_password = forms.BooleanField(required=False, label="Clear the password")
+    headers = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"Authorization": "Bearer …"}'}),
+        help_text='A JSON object of header names to values, e.g. {"X-Token": "…"}.',
+    )
+    dsn = forms.CharField(
+        required=False,
+        label="DSN",
+        widget=forms.PasswordInput(render_value=False, attrs={"size": 60}),
+        help_text="postgresql://user:password@host:5432/db",
+    )
+    clear_dsn = forms.BooleanField(required=False, label="Clear the DSN")
+
+    class Meta:
+        model = Monitor
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in Monitor.SECRET_FIELDS:
+            self.initial[name] = ""
+        if self.instance.pk:
+            self._describe_stored_secrets()
+
+    def _describe_stored_secrets(self):
+        stored = self.instance
+        count = len(stored.headers or {})
+        self.fields["headers"].help_text = (
+            f"A JSON object of header names to values. Leave blank to keep the current headers "
+            f"({count} set); {{}} removes them."
+        )
+        for name, what in (("auth_password", "A password"), ("dsn", "A DSN")):
+            if getattr(stored, name):
+                self.fields[name].help_text = f"{what} is set. Leave blank to keep it."
+
+    def clean_headers(self):
+        raw = self.cleaned_data["headers"].strip()
+        if not raw:
+            return None
+        try:
+            headers = json.loads(raw)
+        except ValueError as exc:
+            raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
+        if not isinstance(headers, dict):
+            raise forms.ValidationError("Give a JSON object, e.g. {}.")
+        return headers
+
+    def clean(self):
+        """A blank secret keeps the stored value unless its "clear" box is ticked."""
+        cleaned = super().clean()
+        stored = self.instance
+        if "headers" in cleaned and cleaned["headers"] is None:
+            cleaned["headers"] = stored.headers if stored.pk else {}
+        for name in ("auth_password", "dsn"):
+            if cleaned.get(f"clear_{name}"):
+                cleaned[name] = ""
+            elif name in cleaned and not cleaned[name] and stored.pk:
+                cleaned[name] = getattr(stored, name)
+        return cleaned
+
+
+# Read-only renderings on the change form ------------------------------------------
+
+
+def render_ping_urls(monitor):
+    if monitor.pk is None or monitor.kind != Kind.HEARTBEAT:
+        return "—"
+    base = monitor.ping_url
+    rows = [(base, "success"), (f"{base}/start", "the job started"), (f"{base}/fail", "the job failed")]
+    return format_html(
+        '<table class="vigil-ping-urls"><tbody>{}</tbody></table>',
+        format_html_join("", "<tr><td><code>{}</code></td><td>{}</td></tr>", rows),
+    )
+
+
+def render_recent_results(monitor, limit=20):
+    rows = CheckResult.objects.filter(monitor_id=monitor.pk).values_list(
+        "checked_at", "status", "response_time_ms", "detail"
+    )[:limit]
+    return _table(
+        ["Checked at", "Status", "Response time", "Detail"],
+        [(_when(at), badge(status), _ms(ms), detail) for at, status, ms, detail in rows],
+        empty="No checks yet.",
+    )
+
+
+def render_state_changes(monitor, limit=10):
+    rows = StateChange.objects.filter(monitor_id=monitor.pk).values_list(
+        "changed_at", "from_status", "to_status", "reason"
+    )[:limit]
+    table = _table(
+        ["Changed at", "From", "To", "Reason"],
+        [(_when(at), badge(old), badge(new), reason) for at, old, new, reason in rows],
+        empty="No state changes yet.",
+    )
+    every = reverse("admin:monitors_statechange_changelist") + f"?monitor__id__exact={monitor.pk}"
+    return format_html('{}<p><a href="{}">All state changes</a></p>', table, every)
+
+
+def _table(headings, rows, *, empty):
+    if not rows:
+        return empty
+    return format_html(
+        "<table><thead><tr>{}</tr></thead><tbody>{}</tbody></table>",
+        format_html_join("", "<th>{}</th>", ((heading,) for heading in headings)),
+        format_html_join("", "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>", rows),
+    )
+
+
+def _when(moment):
+    return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _ms(value):
+    return "—" if value is None else f"{value:.0f} ms"
+
+
+# Monitor admin -----------------------------------------------------------------
+
+STATE_FIELDS = (
+    "status_badge",
+    "status_code",
+    "status_changed_at",
+    "consecutive_failures",
+    "last_checked_at",
+    "response_time_ms",
+    "last_detail",
+    "last_facts",
+    "next_check_at",
+    "monitoring_since",
+)
+HEARTBEAT_STATE_FIELDS = ("ping_urls", "last_ping_at", "last_ping_kind", "last_ping_body", "last_start_at")
+
+# (title, the kinds it is for (none: all), fields); sections for other kinds start folded.
+SECTIONS = [
+    (
+        None,
+        (),
+        (
+            "name",
+            "kind",
+            ("interval", "timeout"),
+            ("confirmations", "slow_ms"),
+            "severity",
+            "tags",
+            ("public", "paused"),
+        ),
+    ),
+    (
+        "HTTP",
+        (Kind.HTTP,),
+        (
+            "url",
+            ("method", "expected_status"),
+            "body",
+            ("keyword", "keyword_absent"),
+            "headers",
+            "auth_user",
+            ("auth_password", "clear_auth_password"),
+            "tls_verify",
+        ),
+    ),
+    ("TCP / TLS", (Kind.TCP, Kind.TLS), (("host", "port"), "server_name", "expiry_warning_days")),
+    ("Heartbeat", (Kind.HEARTBEAT,), (("period", "grace"), *HEARTBEAT_STATE_FIELDS)),
+    ("PostgreSQL", (Kind.POSTGRES,), (("dsn", "clear_dsn"), "query")),
+]
+
+
+@admin.register(Monitor)
+class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
+    form = MonitorAdminForm
+    list_display = [
+        "name",
+        "status_badge",
+        "kind",
+        "last_check",
+        "response_time",
+        "tag_names",
+        "public",
+        "paused",
+    ]
+    list_filter = ["kind", "status", "tags", "public", "paused", "severity"]
+    search_fields = ["name", "url", "host"]
+    ordering = ["name"]
+    list_per_page = 100
+    autocomplete_fields = ["tags"]
+    readonly_fields = [*STATE_FIELDS, *HEARTBEAT_STATE_FIELDS, "recent_results", "recent_state_changes"]
+    actions = ["pause", "resume", "check_now"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("tags")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = []
+        for title, kinds, fields in SECTIONS:
+            if obj is None:
+                fields = [f for f in fields if f not in HEARTBEAT_STATE_FIELDS]
+            folded = obj is not None and kinds and obj.kind not in kinds
+            fieldsets.append((title, {"fields": fields, "classes": ["collapse"] if folded else []}))
+        if obj is not None:
+            fieldsets.append(("State (written by the checks)", {"fields": STATE_FIELDS}))
+            fieldsets.append(("Recent checks", {"fields": ["recent_results", "recent_state_changes"]}))
+        return fieldsets
+
+    def save_model(self, request, obj, form, change):
+        # Tags are saved afterwards by save_related (form.save_m2m).
+        monitor_save(obj)
+
+    # Columns and read-only fields ------------------------------------------------
+
+    @admin.display(description="Status", ordering="status")
+    def status_badge(self, obj):
+        return badge(obj.status)
+
+    @admin.display(description="Status code")
+    def status_code(self, obj):
+        return obj.status_code
+
+    @admin.display(description="Last check", ordering="last_checked_at")
+    def last_check(self, obj):
+        if obj.last_checked_at is None:
+            return "never"
+        return format_html('<span title="{}">{}</span>', obj.last_checked_at.isoformat(), naturaltime(obj.last_checked_at))
+
+    @admin.display(description="Response time", ordering="response_time_ms")
+    def response_time(self, obj):
+        return _ms(obj.response_time_ms)
+
+    @admin.display(description="Tags")
+    def tag_names(self, obj):
+        return ", ".join(tag.name for tag in obj.tags.all())
+
+    @admin.display(description="Ping URLs")
+    def ping_urls(self, obj):
+        return render_ping_urls(obj)
+
+    @admin.display(description="Last 20 results")
+    def recent_results(self, obj):
+        return render_recent_results(obj)
+
+    @admin.display(description="Last 10 state changes")
+    def recent_state_changes(self, obj):
+        return render_state_changes(obj)
+
+    # Actions ------------------------------------------------------------------
+
+    @admin.action(description="Pause the selected monitors")
+    def pause(self, request, queryset):
+        for monitor in queryset:
+            monitor_pause(monitor)
+        self.message_user(request, f"Paused {_monitors(len(queryset))}.", messages.SUCCESS)
+
+    @admin.action(description="Resume the selected monitors")
+    def resume(self, request, queryset):
+        for monitor in queryset:
+            monitor_resume(monitor)
+        self.message_user(request, f"Resumed {_monitors(len(queryset))}.", messages.SUCCESS)
+
+    @admin.action(description="Check the selected monitors now")
+    def check_now(self, request, queryset):
+        selected = list(queryset.values_list("pk", flat=True))
+        report = monitors_check_now(selected)
+        text = f"Checked {_monitors(report.checked)}: {report.up} up, {report.down} down"
+        skipped = len(selected) - report.checked
+        if skipped:
+            text += f"; {skipped} not checked (paused, or a heartbeat waiting for its first ping)"
+        self.message_user(request, text + ".", messages.WARNING if report.down else messages.SUCCESS)
+
+
+def _monitors(count):
+    return f"{count} monitor" if count == 1 else f"{count} monitors"
+
+
+# The engine's records and tags ---------------------------------------------------
+
+
+@admin.register(StateChange)
+class StateChangeAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["changed_at", "monitor", "from_badge", "to_badge", "reason"]
+    list_filter = ["to_status", "from_status", "changed_at"]
+    list_select_related = ["monitor"]
+    search_fields = ["monitor__name", "reason"]
+    date_hierarchy = "changed_at"
+    list_per_page = 100
+
+    @admin.display(description="From", ordering="from_status")
+    def from_badge(self, obj):
+        return badge(obj.from_status)
+
+    @admin.display(description="To", ordering="to_status")
+    def to_badge(self, obj):
+        return badge(obj.to_status)
+
+
+@admin.register(RunnerLease)
+class RunnerLeaseAdmin(ReadOnly, admin.ModelAdmin):
+    list_display = ["slot", "holder", "expires_at", "renewed_at"]
+    ordering = ["slot"]
+
+
+@admin.register(Tag)
+class TagAdmin(SuperAdminOnly, admin.ModelAdmin):
+    list_display = ["name"]
+    search_fields = ["name"]
