@@ -9,9 +9,12 @@ slot and enqueues its successor, so work moves between clusters and processes re
 import logging
 import os
 import queue
+import signal
 import socket
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
@@ -64,6 +67,11 @@ class CheckRunner:
         self.concurrency = concurrency
         self.finished = queue.SimpleQueue()
         self.in_flight = 0
+        self.stopping = threading.Event()
+
+    def stop(self):
+        """Stop claiming; checks in flight finish and are recorded. No successor is started."""
+        self.stopping.set()
 
     def run(self, *, slot, lifetime, on_expiry=None):
         """Work until `lifetime` seconds have passed; False if the slot was taken."""
@@ -73,16 +81,16 @@ class CheckRunner:
         stop_at = time.monotonic() + lifetime
         renew_at = time.monotonic() + RENEW_EVERY
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"check-{slot}") as pool:
-            while time.monotonic() < stop_at:
+            while time.monotonic() < stop_at and not self.stopping.is_set():
                 self._tick(pool)
                 if time.monotonic() >= renew_at:
                     renew_at = time.monotonic() + RENEW_EVERY
                     if not renew_lease(slot, holder):
                         log.warning("runner slot %s lost its lease; stopping", slot)
                         break
-                time.sleep(TICK)
+                self.stopping.wait(TICK)
             release_lease(slot, holder)
-            if on_expiry:
+            if on_expiry and not self.stopping.is_set():
                 on_expiry()
             self._drain()
         return True
@@ -107,6 +115,16 @@ class CheckRunner:
         if batch:
             self.in_flight -= len(batch)
             record_outcomes(batch)
+
+    @contextmanager
+    def stopped_by_sigterm(self):
+        """A cluster being stopped sends SIGTERM to its workers: finish up instead of
+        holding the worker (and the slot) until the lifetime is over."""
+        previous = signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        try:
+            yield self
+        finally:
+            signal.signal(signal.SIGTERM, previous)
 
     def _drain(self):
         while self.in_flight:

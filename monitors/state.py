@@ -1,11 +1,10 @@
 """The state machine: pure functions from (current state, outcome) to the next state and its events."""
 
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from monitors.models import Kind, Status
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     status: str
     consecutive_failures: int
 

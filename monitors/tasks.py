@@ -11,7 +11,8 @@ RUNNER_GROUP = "check-runner"
 def run_checks(slot):
     """Hold runner slot `slot` for a lifetime, then hand it to a successor task."""
     runner = CheckRunner(concurrency=settings.CHECK_CONCURRENCY)
-    runner.run(slot=slot, lifetime=settings.CHECK_RUNNER_LIFETIME, on_expiry=lambda: start_runner(slot))
+    with runner.stopped_by_sigterm():
+        runner.run(slot=slot, lifetime=settings.CHECK_RUNNER_LIFETIME, on_expiry=lambda: start_runner(slot))
 
 
 def start_runner(slot):

@@ -1,5 +1,6 @@
 """Vigil settings: every value comes from the environment (see README, "Configuration")."""
 
+import os
 import secrets
 from pathlib import Path
 
@@ -88,6 +89,9 @@ TEMPLATES = [
 DATABASES = {
     "default": env.db_url("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'vigil.sqlite3'}"),
 }
+# Test databases are named per run (scripts/run-tests sets the id) or per process, so
+# concurrent test runs on one machine never share one.
+TEST_RUN_ID = env.str("VIGIL_TEST_RUN_ID", default=str(os.getpid()))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # WAL lets the web server read while the cluster writes; IMMEDIATE takes the write
     # lock at BEGIN, so two writers queue on the busy timeout instead of failing with
@@ -99,13 +103,13 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
     DATABASES["default"]["TEST"] = {
         # A file, not :memory:, so the clusters started by tests see the same data.
-        "NAME": str(VAR_DIR / f"test-{env.str('VIGIL_TEST_RUN_ID', default='local')}.sqlite3"),
+        "NAME": str(VAR_DIR / f"test-{TEST_RUN_ID}.sqlite3"),
     }
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
     DATABASES["default"]["TEST"] = {
-        "NAME": f"test_vigil_{env.str('VIGIL_TEST_RUN_ID', default='local')}",
+        "NAME": f"test_vigil_{TEST_RUN_ID}",
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -130,6 +134,9 @@ Q_CLUSTER = {
     "save_limit": 500,
     "ack_failures": True,
     "poll": 0.2,
+    # Runner tasks live for minutes: a cluster must not prefetch runners it cannot start
+    # while another cluster has idle workers.
+    "queue_limit": env.int("Q_QUEUE_LIMIT", default=2),
     "error_reporter": {"vigil_sentry": {}},
 }
 if REDIS_URL:
@@ -142,7 +149,8 @@ else:
 CHECKS_ALLOW_LINK_LOCAL = env.bool("CHECKS_ALLOW_LINK_LOCAL", default=False)
 CHECK_BODY_LIMIT = 1024 * 1024
 PING_BODY_LIMIT = 10_000
-VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default="http://127.0.0.1:8000").rstrip("/")
+PORT = env.int("PORT", default=8000)
+VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
 # Auth, API -----------------------------------------------------------------
 
@@ -172,6 +180,7 @@ USE_I18N = True
 USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -4,26 +4,22 @@ They never write to the database or send a message; `monitors.engine` does that.
 """
 
 import time
+from importlib import import_module
 
 from monitors.checks.base import Outcome
 
 
+def checker_for(kind):
+    """`monitors.checks.<kind>.check`; a heartbeat's checker also takes `now`."""
+    return import_module(f"monitors.checks.{kind}").check
+
+
 def run_check(monitor, now=None):
     """Run the checker for `monitor.kind`; an unexpected error is a failed check, not a crash."""
-    from monitors.checks import heartbeat, http, postgres, tcp, tls
-
-    checkers = {
-        "http": http.check,
-        "tcp": tcp.check,
-        "tls": tls.check,
-        "heartbeat": heartbeat.check,
-        "postgres": postgres.check,
-    }
     started = time.monotonic()
     try:
-        if monitor.kind == "heartbeat":
-            return heartbeat.check(monitor, now=now)
-        return checkers[monitor.kind](monitor)
+        check = checker_for(monitor.kind)
+        return check(monitor, now=now) if monitor.kind == "heartbeat" else check(monitor)
     except Exception as exc:  # a checker bug must not stop the runner
         elapsed = (time.monotonic() - started) * 1000
         return Outcome.down(f"check error: {type(exc).__name__}: {exc}", response_time_ms=elapsed)

@@ -1,0 +1,112 @@
+"""Heartbeats: ping URLs, lateness, /start and /fail, through the real views and engine."""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from incidents.models import Event
+from monitors.checks import run_check
+from monitors.engine import claim_due, record_outcomes
+from monitors.models import Monitor, Status
+from monitors.services import monitor_save
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def heartbeat():
+    return monitor_save(Monitor(name="nightly-job", kind="heartbeat", period=60, grace=30))
+
+
+def tick(now):
+    """One runner tick at `now`: claim what is due, check it, record it."""
+    claimed = claim_due(now=now, limit=100)
+    record_outcomes([(monitor, run_check(monitor, now=now), now) for monitor in claimed])
+    return claimed
+
+
+def ping(client, monitor, suffix="", method="get", **kwargs):
+    return getattr(client, method)(f"/ping/{monitor.ping_uuid}{suffix}", **kwargs)
+
+
+def test_unknown_and_malformed_uuids_are_404(client):
+    assert client.get(f"/ping/{uuid.uuid4()}").status_code == 404
+    assert client.get("/ping/not-a-uuid").status_code == 404
+
+
+def test_a_non_heartbeat_monitor_has_no_ping_url(client):
+    other = monitor_save(Monitor(name="web", kind="tcp", host="127.0.0.1", port=80))
+    assert other.ping_url is None
+    assert client.get(f"/ping/{other.ping_uuid}").status_code == 404
+
+
+def test_get_head_and_post_are_accepted_other_methods_are_not(client, heartbeat):
+    assert ping(client, heartbeat).status_code == 200
+    assert ping(client, heartbeat, method="head").status_code == 200
+    assert ping(client, heartbeat, method="post", data=b"ok", content_type="text/plain").status_code == 200
+    assert ping(client, heartbeat, method="put").status_code == 405
+
+
+def test_the_kept_body_is_capped(client, heartbeat, settings):
+    ping(client, heartbeat, method="post", data=b"x" * 50_000, content_type="text/plain")
+    heartbeat.refresh_from_db()
+    assert len(heartbeat.last_ping_body) == settings.PING_BODY_LIMIT
+
+
+def test_never_pinged_heartbeat_goes_down_after_period_plus_grace(heartbeat):
+    deadline = heartbeat.heartbeat_deadline()
+    assert tick(deadline - timedelta(seconds=1)) == []
+    tick(deadline + timedelta(seconds=1))
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.DOWN
+    assert Event.objects.get().kind == "heartbeat_missed"
+
+
+def test_a_ping_brings_it_up_and_lateness_brings_it_down(client, heartbeat):
+    ping(client, heartbeat)
+    heartbeat.refresh_from_db()
+    assert heartbeat.next_check_at <= timezone.now()
+    tick(timezone.now())
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.UP
+
+    pinged = heartbeat.last_ping_at
+    assert tick(pinged + timedelta(seconds=89)) == []
+    tick(pinged + timedelta(seconds=91))
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.DOWN
+    assert "no ping since" in heartbeat.last_detail
+
+
+def test_a_ping_while_up_only_moves_the_deadline(client, heartbeat):
+    ping(client, heartbeat)
+    tick(timezone.now())
+    ping(client, heartbeat)
+    heartbeat.refresh_from_db()
+    assert heartbeat.next_check_at == heartbeat.last_ping_at + timedelta(seconds=90)
+
+
+def test_fail_marks_it_down_on_the_next_tick_and_a_ping_recovers(client, heartbeat):
+    ping(client, heartbeat)
+    tick(timezone.now())
+    ping(client, heartbeat, "/fail")
+    tick(timezone.now())
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.DOWN
+    assert "reported failure" in heartbeat.last_detail
+
+    ping(client, heartbeat)
+    tick(timezone.now())
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.UP
+    assert [e.kind for e in Event.objects.order_by("occurred_at")] == ["heartbeat_missed", "monitor_up"]
+
+
+def test_start_records_the_run_start_without_changing_state(client, heartbeat):
+    ping(client, heartbeat, "/start")
+    heartbeat.refresh_from_db()
+    assert heartbeat.last_start_at is not None
+    assert heartbeat.last_ping_at is None
+    assert heartbeat.status == Status.NOT_CHECKED
