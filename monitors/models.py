@@ -11,7 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
-from monitors.status_spec import parse_status_spec
+from monitors.status_spec import format_status_spec, parse_status_spec
 
 MIN_INTERVAL = 20
 MAX_INTERVAL = 24 * 3600
@@ -87,6 +87,14 @@ class Monitor(models.Model):
     """
 
     SECRET_FIELDS = ("auth_password", "dsn", "headers")
+    # What a user configures. Saving settings writes only these (plus scheduling), never
+    # the state columns the engine may be writing at the same moment.
+    SETTINGS_FIELDS = (
+        "name", "kind", "interval", "timeout", "confirmations", "slow_ms", "severity", "public",
+        "url", "method", "body", "expected_status", "keyword", "keyword_absent", "headers",
+        "auth_user", "auth_password", "tls_verify", "host", "port", "server_name",
+        "expiry_warning_days", "period", "grace", "dsn", "query",
+    )
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
@@ -238,6 +246,7 @@ class Monitor(models.Model):
             yield "method", "A keyword needs a body: use GET or POST."
         try:
             parse_status_spec(self.expected_status)
+            self.expected_status = format_status_spec(self.expected_status)
         except ValueError as exc:
             yield "expected_status", str(exc)
         if not isinstance(self.headers, dict) or not all(

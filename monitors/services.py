@@ -16,23 +16,31 @@ from monitors.models import Kind, Monitor, StateChange, Status, Tag
 def monitor_save(monitor, *, tags=None):
     """Validate and save a monitor's settings; a new or changed monitor is checked soon.
 
-    `paused` in the settings is honoured here too, so every write path pauses and
+    An update writes the settings columns only, so it never undoes a state change the
+    engine made meanwhile. `paused` is honoured here too, so every write path pauses and
     resumes the same way. `tags` (names) replaces the monitor's tags when given.
     """
     monitor.full_clean(exclude=["tags"])
-    previous = Monitor.objects.filter(pk=monitor.pk).values("paused").first() if monitor.pk else None
-    now = timezone.now()
-    if previous is None:
-        _start_monitoring(monitor, now, status=Status.PAUSED if monitor.paused else Status.NOT_CHECKED)
+    if monitor.pk is None or not Monitor.objects.filter(pk=monitor.pk).exists():
+        _start_monitoring(monitor, timezone.now(), status=Status.PAUSED if monitor.paused else Status.NOT_CHECKED)
         monitor.save()
     else:
-        monitor.next_check_at = monitor.heartbeat_deadline() if monitor.kind == Kind.HEARTBEAT else now
-        monitor.save()
-        if monitor.paused != previous["paused"]:
-            _set_paused(monitor, monitor.paused, now)
+        _save_settings(monitor)
     if tags is not None:
         monitor.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     return monitor
+
+
+def _save_settings(monitor):
+    live = Monitor.objects.select_for_update().get(pk=monitor.pk)
+    for field in Monitor.SETTINGS_FIELDS:
+        setattr(live, field, getattr(monitor, field))
+    live.next_check_at = live.heartbeat_deadline() if live.kind == Kind.HEARTBEAT else timezone.now()
+    live.save(update_fields=[*Monitor.SETTINGS_FIELDS, "next_check_at", "updated_at"])
+    if monitor.paused != live.paused:
+        _set_paused(live, monitor.paused, timezone.now())
+    for field in (f.attname for f in Monitor._meta.concrete_fields):
+        setattr(monitor, field, getattr(live, field))
 
 
 def monitor_pause(monitor):
