@@ -1,0 +1,31 @@
+"""The one door for outbound connections made by checks.
+
+- `connect()` resolves a name, refuses addresses by policy before any packet is sent,
+  and connects within the time left.
+- `Deadline` is a check's total time budget. Sockets it watches are shut down by one
+  module-level reaper thread when the budget runs out, so a server that drips a byte a
+  second cannot hold a check past its deadline (per-read timeouts alone cannot do that).
+- `http_session()` is a requests Session whose every connection (each redirect hop
+  included) goes through `connect()`; TLS still verifies the URL's hostname.
+"""
+
+from .addresses import BlockedAddress, NameNotResolved, blocked_reason, connect, resolve
+from .deadline import Deadline, DeadlineExceeded
+from .errors import describe_error
+from .http import CheckSession, http_session
+from .tls import HTTP_ALPN, tls_context
+
+__all__ = [
+    "HTTP_ALPN",
+    "BlockedAddress",
+    "CheckSession",
+    "Deadline",
+    "DeadlineExceeded",
+    "NameNotResolved",
+    "blocked_reason",
+    "connect",
+    "describe_error",
+    "http_session",
+    "resolve",
+    "tls_context",
+]

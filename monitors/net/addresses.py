@@ -1,0 +1,123 @@
+"""Address policy: which addresses checks may connect to, resolving names within a
+deadline, and `connect()`, the one way checks open a TCP connection."""
+
+import ipaddress
+import os
+import socket
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+from django.conf import settings
+
+from .deadline import DeadlineExceeded
+
+CLOUD_METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+RESOLVER_THREADS = 16
+
+
+class BlockedAddress(OSError):
+    """An address checks may not connect to (refused before any packet is sent)."""
+
+    def __init__(self, address, reason):
+        super().__init__(f"refused address {address} ({reason})")
+        self.address, self.reason = address, reason
+
+
+class NameNotResolved(socket.gaierror):
+    pass
+
+
+def blocked_reason(address):
+    """Why checks may not connect to `address`, or None. Loopback and private are allowed.
+
+    Multicast and unspecified are never a service; link-local (cloud metadata lives
+    there) is refused unless settings.CHECKS_ALLOW_LINK_LOCAL.
+    """
+    ip = ipaddress.ip_address(address)
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    if ip.is_unspecified or (ip.version == 4 and ip in THIS_NETWORK):
+        return "unspecified"
+    if ip.is_multicast:
+        return "multicast"
+    if settings.CHECKS_ALLOW_LINK_LOCAL:
+        return None
+    if ip.is_link_local:
+        return "link-local"
+    if ip in CLOUD_METADATA:
+        return "cloud metadata"
+    return None
+
+
+def resolve(host, port, *, deadline):
+    """Allowed (family, sockaddr) pairs for host:port; BlockedAddress if none is allowed."""
+    allowed, refused = [], None
+    for family, _, _, _, sockaddr in _getaddrinfo(host, port, deadline):
+        reason = blocked_reason(sockaddr[0])
+        if reason:
+            refused = refused or BlockedAddress(sockaddr[0], reason)
+        elif (family, sockaddr) not in allowed:
+            allowed.append((family, sockaddr))
+    if not allowed:
+        raise refused
+    return allowed
+
+
+def _getaddrinfo(host, port, deadline):
+    if host.startswith("[") and host.endswith("]"):
+        host = host[1:-1]
+    name = host.rstrip(".").lower()
+    if name == "invalid" or name.endswith(".invalid"):  # RFC 6761: answer no without asking
+        raise NameNotResolved(socket.EAI_NONAME, f"could not resolve host '{host}'")
+    try:
+        return socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_NUMERICHOST)
+    except socket.gaierror:
+        pass  # a name, not an address literal: ask the resolver, within the time left
+    future = _resolver().submit(socket.getaddrinfo, host, port, type=socket.SOCK_STREAM)
+    try:
+        return future.result(timeout=deadline.left())
+    except TimeoutError:
+        future.cancel()
+        raise DeadlineExceeded(f"timed out resolving {host}") from None
+    except socket.gaierror as exc:
+        raise NameNotResolved(exc.errno, f"could not resolve host '{host}'") from exc
+
+
+_resolver_lock = threading.Lock()
+_resolver_pool = None
+
+
+def _resolver():
+    """getaddrinfo cannot be interrupted: a few threads run it so the caller can stop waiting."""
+    global _resolver_pool
+    with _resolver_lock:
+        if _resolver_pool is None:
+            _resolver_pool = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="vigil-resolver")
+        return _resolver_pool
+
+
+def connect(host, port, *, deadline):
+    """A TCP socket connected to an allowed address of host:port, watched by `deadline`."""
+    error = None
+    for family, sockaddr in resolve(host, port, deadline=deadline):
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            sock.settimeout(deadline.left())
+            deadline.watch(sock)
+            sock.connect(sockaddr)
+            sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            return sock
+        except OSError as exc:
+            sock.close()
+            error = exc
+            if deadline.expired:
+                raise DeadlineExceeded(deadline.detail) from exc
+    raise error
+
+
+def _after_fork():
+    global _resolver_pool, _resolver_lock
+    _resolver_pool, _resolver_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_after_fork)

@@ -1,0 +1,107 @@
+"""HTTP through the door: a requests Session whose every connection goes through `connect()`."""
+
+import socket
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3 import PoolManager
+from urllib3.connection import HTTPConnection, HTTPSConnection
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
+
+from .addresses import connect
+from .tls import HTTP_ALPN, tls_context
+
+
+def http_session(deadline, *, verify):
+    """A fresh Session for one check: no environment proxies or .netrc, no redirect
+    following of its own (see `CheckSession`), every connection through `connect()`."""
+    session = CheckSession()
+    session.trust_env = False
+    session.verify = verify
+    adapter = _GuardedAdapter(deadline, tls_context(verify=verify, alpn=HTTP_ALPN))
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    return session
+
+
+class CheckSession(requests.Session):
+    """requests reads a redirect's whole body before following it (even with
+    allow_redirects=False); this session follows none, so the checker can close each
+    redirect response unread and follow the Location itself."""
+
+    def get_redirect_target(self, resp):
+        return None
+
+    def location(self, resp):
+        """Where a redirect response points (None if it is not one)."""
+        return super().get_redirect_target(resp)
+
+
+class _GuardedAdapter(HTTPAdapter):
+    def __init__(self, deadline, ssl_context):
+        self._deadline, self._ssl_context = deadline, ssl_context
+        super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
+
+    def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
+        self.poolmanager = _GuardedPoolManager(
+            num_pools=connections, maxsize=maxsize, block=block, deadline=self._deadline, **pool_kwargs
+        )
+
+    def build_connection_pool_key_attributes(self, request, verify, cert=None):
+        host_params, pool_kwargs = super().build_connection_pool_key_attributes(request, verify, cert)
+        pool_kwargs["ssl_context"] = self._ssl_context  # matches `verify`, so urllib3 changes nothing
+        return host_params, pool_kwargs
+
+
+class _GuardedPoolManager(PoolManager):
+    def __init__(self, *args, deadline, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
+        self._deadline = deadline
+
+    def _new_pool(self, scheme, host, port, request_context=None):
+        pool = super()._new_pool(scheme, host, port, request_context)
+        pool.conn_kw["deadline"] = self._deadline  # handed to every connection the pool makes
+        return pool
+
+
+class _GuardedConnection:
+    """Opens its socket with `connect()`; urllib3 does the rest (TLS with SNI and hostname
+    checks against the URL's host, which `connect()` never changes)."""
+
+    def __init__(self, *args, deadline, **kwargs):
+        self._deadline = deadline
+        super().__init__(*args, **kwargs)
+
+    def _new_conn(self):
+        try:
+            return connect(self._dns_host, self.port, deadline=self._deadline)
+        except socket.gaierror as exc:
+            raise NameResolutionError(self.host, self, exc) from exc
+        except TimeoutError as exc:
+            raise ConnectTimeoutError(self, f"Connection to {self.host} timed out.") from exc
+        except OSError as exc:
+            raise NewConnectionError(self, f"Failed to establish a new connection: {exc}") from exc
+
+
+class _HTTPConnection(_GuardedConnection, HTTPConnection):
+    pass
+
+
+class _HTTPSConnection(_GuardedConnection, HTTPSConnection):
+    pass
+
+
+class _HTTPPool(HTTPConnectionPool):
+    ConnectionCls = _HTTPConnection
+
+
+class _HTTPSPool(HTTPSConnectionPool):
+    ConnectionCls = _HTTPSConnection
+
+    def _validate_conn(self, conn):
+        # As urllib3's, without its InsecureRequestWarning: tls_verify off is an admin's choice.
+        HTTPConnectionPool._validate_conn(self, conn)
+        if conn.is_closed:
+            conn.connect()
