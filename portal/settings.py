@@ -211,7 +211,11 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"django-q": {"level": env.str("Q_LOG_LEVEL", default="INFO")}},
+    "loggers": {
+        "django-q": {"level": env.str("Q_LOG_LEVEL", default="INFO")},
+        # urllib3 warns with the full request URL, which may carry a token in its query.
+        "urllib3": {"level": "ERROR"},
+    },
 }
 
 # Sentry -----------------------------------------------------------------

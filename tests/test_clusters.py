@@ -53,34 +53,69 @@ def watch_lease_holders(seconds):
     return holders
 
 
-@pytest.mark.slow
-@pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("broker", ["orm", "redis"])
-def test_two_clusters_check_each_monitor_once_per_interval(broker, http_target, tmp_path):
-    if broker == "redis" and not redis_answers():
-        pytest.skip("Redis at TEST_REDIS_URL does not answer")
-    # Four runner slots, two workers per cluster, runners handing over every 5 s: the
-    # slots move between the clusters while they compete for the same due monitors.
-    env = cluster_env(broker, CHECK_RUNNERS=4, Q_WORKERS=2, CHECK_RUNNER_LIFETIME=5)
-    first_due = timezone.now() + timedelta(seconds=6)
-    make_monitors(http_target, first_due)
-    try:
-        with Cluster(env, tmp_path / "a.log") as a, Cluster(env, tmp_path / "b.log") as b:
-            assert manage("shell", "-c", "from monitors.tasks import ensure_runners; ensure_runners()", env=env).returncode == 0
-            wait = (first_due - timezone.now()).total_seconds() + INTERVAL + 4
-            holders = watch_lease_holders(wait)
-            cluster_pids = {"a": a.pids(), "b": b.pids()}
-    finally:
-        if broker == "redis":
-            forget_redis_queue(env)
+def start_runners(env, slots):
+    code = f"from monitors.tasks import start_runner; [start_runner(slot) for slot in {list(slots)}]"
+    assert manage("shell", "-c", code, env=env).returncode == 0
 
+
+def assert_each_monitor_checked_once_per_interval(http_target):
     checks = defaultdict(list)
     for monitor_id, checked_at in CheckResult.objects.values_list("monitor_id", "checked_at"):
         checks[monitor_id].append(checked_at)
-    assert len(checks) == MONITORS, (tmp_path / "a.log").read_text()[-3000:]
+    assert len(checks) == MONITORS
     assert Counter(len(times) for times in checks.values()) == {2: MONITORS}
     for times in checks.values():
         first, second = sorted(times)
         assert second - first >= timedelta(seconds=INTERVAL - 0.5)
     assert set(http_target.hits.values()) == {2}
-    assert all(holders & pids for pids in cluster_pids.values()), "both clusters ran check runners"
+
+
+@pytest.fixture
+def broker_env():
+    """Cluster settings per broker; Redis queues are removed afterwards."""
+    made = []
+
+    def make(broker, **overrides):
+        if broker == "redis" and not redis_answers():
+            pytest.skip("Redis at TEST_REDIS_URL does not answer")
+        # Four runner slots and runners handing over every 5 s, so slots change hands
+        # while the clusters compete for the same due monitors.
+        env = cluster_env(broker, CHECK_RUNNERS=4, Q_WORKERS=3, CHECK_RUNNER_LIFETIME=5, **overrides)
+        made.append(env)
+        return env
+
+    yield make
+    for env in made:
+        if env["REDIS_URL"]:
+            forget_redis_queue(env)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("broker", ["orm", "redis"])
+def test_two_clusters_claiming_at_once_never_check_a_monitor_twice(broker, broker_env, http_target, tmp_path):
+    """Each cluster runs two runner slots from a queue of its own (successors stay in
+    their cluster), so both claim from the same due monitors for the whole test."""
+    env_a, env_b = broker_env(broker), broker_env(broker)
+    first_due = timezone.now() + timedelta(seconds=6)
+    make_monitors(http_target, first_due)
+    with Cluster(env_a, tmp_path / "a.log") as a, Cluster(env_b, tmp_path / "b.log") as b:
+        start_runners(env_a, [0, 1])
+        start_runners(env_b, [2, 3])
+        holders = watch_lease_holders((first_due - timezone.now()).total_seconds() + INTERVAL + 4)
+        cluster_pids = {"a": a.pids(), "b": b.pids()}
+    assert all(holders & pids for pids in cluster_pids.values()), (holders, cluster_pids)
+    assert_each_monitor_checked_once_per_interval(http_target)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_two_clusters_sharing_one_redis_queue_never_check_a_monitor_twice(broker_env, http_target, tmp_path):
+    """The production shape: every cluster takes runner tasks from one queue."""
+    env = broker_env("redis")
+    first_due = timezone.now() + timedelta(seconds=6)
+    make_monitors(http_target, first_due)
+    with Cluster(env, tmp_path / "a.log"), Cluster(env, tmp_path / "b.log"):
+        start_runners(env, range(4))
+        time.sleep((first_due - timezone.now()).total_seconds() + INTERVAL + 4)
+    assert_each_monitor_checked_once_per_interval(http_target)
