@@ -20,7 +20,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.utils import timezone
 
-from monitors.checks import run_check
+from monitors.checks import prepare, run_check
 from monitors.engine import claim_due, record_outcomes
 from monitors.models import RunnerLease
 
@@ -78,6 +78,7 @@ class CheckRunner:
         holder = holder_name()
         if not acquire_lease(slot, holder):
             return False
+        prepare()
         stop_at = time.monotonic() + lifetime
         renew_at = time.monotonic() + RENEW_EVERY
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"check-{slot}") as pool:

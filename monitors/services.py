@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from monitors.checks import run_check
+from monitors.checks import prepare, run_check
 from monitors.engine import claim_now, record_outcomes
 from monitors.models import Kind, Monitor, StateChange, Status, Tag
 
@@ -101,6 +101,7 @@ def monitors_check_now(ids):
     monitors = claim_now(ids, now=now)
     if not monitors:
         return CheckNowReport(0, 0, 0)
+    prepare()
     workers = min(len(monitors), settings.CHECK_CONCURRENCY)
     with ThreadPoolExecutor(workers) as pool:
         outcomes = list(pool.map(lambda monitor: run_check(monitor, now=now), monitors))

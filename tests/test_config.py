@@ -285,7 +285,7 @@ INVALID = {  # id: (file, the one line expected; {path} is the file's path)
         "monitors[0]: name: required",
     ),
     "name-not-text": (
-        "monitors: [{name: 5, kind: http}]",
+        "monitors: [{name: 5, kind: http, url: 'https://x.example/'}]",
         "monitors[0]: name: must be a string",
     ),
     "no-kind": (
@@ -466,6 +466,7 @@ def test_every_problem_of_a_file_is_listed_one_a_line_in_file_order(db, write):
         'monitors[0] "api-health": interval: must be at least 20s',
         'monitors[0] "api-health": url: only http:// and https:// URLs can be checked',
         "monitors[1]: name: required",
+        "monitors[1]: url: an http monitor needs a URL",
         'monitors[2] "db": port: must be a whole number',
         "monitors[2] \"db\": severity: 'P7' is not one of: P0, P1, P2, P3",
         'monitors[3] "db": name: duplicate of monitors[2] "db"',
@@ -609,7 +610,7 @@ def test_the_command_exits_non_zero_with_one_line_per_problem(write):
     invalid = write(
         """
         monitors:
-          - kind: http
+          - {kind: http, url: 'https://x.example/'}
           - {name: api-health, kind: http, url: 'https://x.example/', interval: 10s, timeout: 5}
         """
     )
@@ -635,3 +636,14 @@ def test_a_missing_file_exits_non_zero(tmp_path):
 
     assert result.returncode == 1
     assert result.stderr.splitlines() == [f"CommandError: {tmp_path / 'nowhere.yaml'}: no such file"]
+
+
+@pytest.mark.django_db
+def test_an_item_without_a_name_still_has_its_other_fields_judged(write):
+    path = write("monitors: [{kind: smtp, interval: 5s, timeout: 1s}]")
+    assert apply_fails(path) == [
+        "monitors[0]: name: required",
+        "monitors[0]: kind: 'smtp' is not one of: http, tcp, tls, heartbeat, postgres",
+        "monitors[0]: interval: must be at least 20s",
+    ]
+    assert not Monitor.objects.exists()

@@ -142,7 +142,7 @@ class ModelSection:
         for key in self.keys:
             if key.name in entry and key.name not in item.failed:
                 self._parse_value(item, key, entry[key.name], problems)
-        return item if item.name else None
+        return item
 
     def _check_keys(self, item, entry, problems):
         known = [key.name for key in self.keys]
@@ -165,7 +165,7 @@ class ModelSection:
 
     def _check_duplicates(self, items, problems):
         first = {}
-        for item in items:
+        for item in filter(lambda item: item.name, items):
             if item.name in first:
                 problems.add(item, f"duplicate of {first[item.name].label}", key="name")
             first.setdefault(item.name, item)
@@ -176,12 +176,15 @@ class ModelSection:
         existing = {instance.name: instance for instance in self.queryset()}
         plan = Plan()
         for item in items:
+            if not item.name:  # already a problem; its other fields are still judged
+                self._validate(item, self._build(None, self.desired(item)), problems)
+                continue
             change = self._plan_item(item, existing.get(item.name), problems)
             if change is None:
                 plan.unchanged += 1
             else:
                 plan.changes.append(change)
-        named = {item.name for item in items}
+        named = {item.name for item in items if item.name}
         stale = [instance for name, instance in existing.items() if name not in named]
         if prune:
             plan.changes += [Change(self, "delete", instance.name, pk=instance.pk) for instance in stale]
