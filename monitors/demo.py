@@ -15,7 +15,7 @@ def demo_monitors():
         (Monitor(name="Vigil health", kind="http", url=f"{base}/health", expected_status="200",
                  interval=30, timeout=5, severity="P1", public=True, slow_ms=500), ["vigil"]),
         (Monitor(name="Vigil admin login page", kind="http", url=f"{base}/admin/login/",
-                 keyword="Django administration", interval=60, timeout=5, severity="P2"), ["vigil"]),
+                 keyword="Vigil administration", interval=60, timeout=5, severity="P2"), ["vigil"]),
         (Monitor(name="Vigil web port", kind="tcp", host="127.0.0.1", port=settings.PORT,
                  interval=60, timeout=3, public=True), ["vigil"]),
         (Monitor(name="Local PostgreSQL", kind="postgres", dsn=postgres_dsn, interval=60, timeout=5,

@@ -4,6 +4,10 @@ from django.urls import include, path
 from monitors import views as monitor_views
 from portal.health import health
 
+admin.site.site_header = "Vigil administration"
+admin.site.site_title = "Vigil"
+admin.site.index_title = "Monitoring"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
