@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from datetime import timedelta
 
 from django.conf import settings
+from django.db import DatabaseError, connection
 from django.utils import timezone
 
 from monitors.checks import prepare, run_check
@@ -30,6 +31,7 @@ TICK = 0.1
 LEASE_TTL = timedelta(seconds=30)
 RENEW_EVERY = 5
 MAX_CLAIM = 200
+DRAIN_RETRY_SECONDS = 30
 
 
 def holder_name():
@@ -66,6 +68,7 @@ class CheckRunner:
     def __init__(self, *, concurrency):
         self.concurrency = concurrency
         self.finished = queue.SimpleQueue()
+        self.unrecorded = []
         self.in_flight = 0
         self.stopping = threading.Event()
 
@@ -86,11 +89,11 @@ class CheckRunner:
                 self._tick(pool)
                 if time.monotonic() >= renew_at:
                     renew_at = time.monotonic() + RENEW_EVERY
-                    if not renew_lease(slot, holder):
+                    if _database_step("renew the lease", renew_lease, slot, holder) is False:
                         log.warning("runner slot %s lost its lease; stopping", slot)
                         break
                 self.stopping.wait(TICK)
-            release_lease(slot, holder)
+            _database_step("release the lease", release_lease, slot, holder)
             if on_expiry and not self.stopping.is_set():
                 on_expiry()
             self._drain()
@@ -98,7 +101,8 @@ class CheckRunner:
 
     def _tick(self, pool):
         self._flush()
-        for monitor in claim_due(now=timezone.now(), limit=min(self.concurrency - self.in_flight, MAX_CLAIM)):
+        limit = min(self.concurrency - self.in_flight, MAX_CLAIM)
+        for monitor in _database_step("claim due monitors", claim_due, now=timezone.now(), limit=limit) or []:
             self.in_flight += 1
             pool.submit(self._check, monitor)
 
@@ -107,15 +111,15 @@ class CheckRunner:
         self.finished.put((monitor, run_check(monitor, now=started), started))
 
     def _flush(self):
-        batch = []
+        """Record what finished; if the database fails, keep it for the next tick."""
         while True:
             try:
-                batch.append(self.finished.get_nowait())
+                self.unrecorded.append(self.finished.get_nowait())
             except queue.Empty:
                 break
-        if batch:
-            self.in_flight -= len(batch)
-            record_outcomes(batch)
+            self.in_flight -= 1
+        if self.unrecorded and _database_step("record results", record_outcomes, self.unrecorded) is not None:
+            self.unrecorded = []
 
     @contextmanager
     def stopped_by_sigterm(self):
@@ -128,6 +132,20 @@ class CheckRunner:
             signal.signal(signal.SIGTERM, previous)
 
     def _drain(self):
-        while self.in_flight:
+        give_up_at = time.monotonic() + settings.CHECK_MAX_TIMEOUT + DRAIN_RETRY_SECONDS
+        while (self.in_flight or self.unrecorded) and time.monotonic() < give_up_at:
             time.sleep(TICK)
             self._flush()
+        if self.unrecorded:
+            log.error("runner stopped with %d check results it could not record", len(self.unrecorded))
+
+
+def _database_step(what, step, *args, **kwargs):
+    """Run one database step; on a database error log it and return None, so a database
+    restart (or SQLite's busy timeout running out) costs a retry, not the runner."""
+    try:
+        return step(*args, **kwargs)
+    except DatabaseError:
+        log.warning("check runner could not %s; retrying", what, exc_info=True)
+        connection.close()
+        return None
