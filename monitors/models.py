@@ -11,6 +11,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 
+from incidents.models import Severity
 from monitors.status_spec import format_status_spec, parse_status_spec
 
 MIN_INTERVAL = 20
@@ -45,13 +46,6 @@ STATUS_CODES = {
     Status.SEEMS_DOWN: 8,
     Status.DOWN: 9,
 }
-
-
-class Severity(models.TextChoices):
-    P0 = "P0", "P0 critical"
-    P1 = "P1", "P1 high"
-    P2 = "P2", "P2 medium"
-    P3 = "P3", "P3 low"
 
 
 class Method(models.TextChoices):
