@@ -73,7 +73,7 @@ class MonitorAdminForm(forms.ModelForm):
     clear_auth_password = forms.BooleanField(required=False, label="Clear the password")
     headers = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3, "placeholder": '{"Authorization": "Bearer …"}'}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text='A JSON object of header names to values, e.g. {"X-Token": "…"}.',
     )
     dsn = forms.CharField(

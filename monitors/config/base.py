@@ -6,6 +6,7 @@ wrong), plans the changes against the database (validating with the model's own
 """
 
 import copy
+from abc import ABC, abstractmethod
 import difflib
 from dataclasses import dataclass, field
 
@@ -108,7 +109,7 @@ class Plan:
         return line
 
 
-class ModelSection:
+class ModelSection(ABC):
     """A list of named mappings, one per row of `model`, matched by `name`.
 
     Subclasses set `key`, `noun`, `model` and `keys` (a tuple of values.Key) and write
@@ -258,8 +259,9 @@ class ModelSection:
             setattr(instance, name, value)
         self.save(instance, related)
 
+    @abstractmethod
     def save(self, instance, related):
-        raise NotImplementedError
+        """Write one instance through its app's service."""
 
     # Exporting ---------------------------------------------------------------
 
