@@ -13,6 +13,7 @@ from typing import NamedTuple
 from django.db import transaction
 
 from incidents.events import NewEvent, receive_events
+from monitors.checks import heartbeat
 from monitors.models import CheckResult, Kind, Monitor, StateChange, Status
 from monitors.state import events_for_change, next_step
 
@@ -64,23 +65,25 @@ def _advance(monitors, now):
 def record_outcomes(checked):
     """Write a batch of (monitor, outcome, started_at) in one transaction.
 
-    Results go in with one bulk insert; each monitor's status moves from the state it
-    is in now (re-read under lock: it may have been paused since the claim), and every
-    change becomes a StateChange row and events for incidents, in the same transaction.
+    Each monitor is re-read under lock first: one deleted since its claim is skipped,
+    one paused keeps its status, and a heartbeat is judged again on its latest ping
+    (a ping may have arrived while it was being checked). Results go in with one bulk
+    insert, and every status change becomes a StateChange row and events for incidents
+    in the same transaction.
     """
-    checked = sorted((item for item in checked if item[1].ok is not None), key=lambda item: item[2])
+    checked = sorted(checked, key=lambda item: item[2])
     if not checked:
         return []
     with transaction.atomic():
-        CheckResult.objects.bulk_create(
-            [_result_row(monitor, outcome, started) for monitor, outcome, started in checked],
-            ignore_conflicts=True,
-        )
         current = Monitor.objects.select_for_update().in_bulk({monitor.pk for monitor, _, _ in checked})
-        changes, events = [], []
+        rows, changes, events = [], [], []
         for monitor, outcome, started in checked:
             live = current.get(monitor.pk)
-            if live is None or live.paused or live.status not in RECORDABLE:
+            outcome = _judged_on_latest_ping(live, outcome, started) if live else None
+            if outcome is None or outcome.ok is None:
+                continue
+            rows.append(_result_row(live, outcome, started))
+            if live.paused or live.status not in RECORDABLE:
                 continue
             before = Before(live.status, live.status_changed_at, live.last_facts)
             _apply(live, outcome, started)
@@ -88,10 +91,17 @@ def record_outcomes(checked):
             if live.status != before.status:
                 changes.append(_state_change(live, before, outcome, started))
                 events.extend(_status_events(live, before, outcome, started))
+        CheckResult.objects.bulk_create(rows, ignore_conflicts=True)
         Monitor.objects.bulk_update(current.values(), STATE_FIELDS)
         StateChange.objects.bulk_create(changes)
         receive_events(events)
     return changes
+
+
+def _judged_on_latest_ping(live, outcome, started):
+    if live.kind != Kind.HEARTBEAT:
+        return outcome
+    return heartbeat.check(live, now=started)
 
 
 class Before(NamedTuple):
@@ -161,7 +171,7 @@ def _status_events(live, before, outcome, started):
 def _summary(live, kind, outcome):
     verbs = {
         "monitor_down": "is down",
-        "heartbeat_missed": "missed its heartbeat",
+        "heartbeat_missed": "is down",
         "monitor_up": "is back up",
         "monitor_degraded": "is slow",
     }

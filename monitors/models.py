@@ -4,12 +4,14 @@ import uuid
 from urllib.parse import urlsplit
 from datetime import timedelta
 
+import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from psycopg.conninfo import conninfo_to_dict
 
 from incidents.models import Severity
 from monitors.status_spec import format_status_spec, parse_status_spec
@@ -224,6 +226,9 @@ class Monitor(models.Model):
         elif self.kind == Kind.POSTGRES:
             if not self.dsn:
                 yield "dsn", "A postgres monitor needs a DSN."
+            elif not _is_conninfo(self.dsn):
+                # Never quote the DSN back: it holds a password.
+                yield "dsn", "Not a PostgreSQL connection string (postgresql://user:password@host:5432/db or key=value pairs)."
 
     def _http_errors(self):
         if not self.url:
@@ -247,6 +252,14 @@ class Monitor(models.Model):
             isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
         ):
             yield "headers", "Headers must be a mapping of names to string values."
+
+
+def _is_conninfo(dsn):
+    try:
+        conninfo_to_dict(dsn)
+    except psycopg.ProgrammingError:
+        return False
+    return True
 
 
 class CheckResult(models.Model):

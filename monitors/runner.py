@@ -82,6 +82,7 @@ class CheckRunner:
         if not acquire_lease(slot, holder):
             return False
         prepare()
+        lost = False
         stop_at = time.monotonic() + lifetime
         renew_at = time.monotonic() + RENEW_EVERY
         with ThreadPoolExecutor(self.concurrency, thread_name_prefix=f"check-{slot}") as pool:
@@ -91,10 +92,11 @@ class CheckRunner:
                     renew_at = time.monotonic() + RENEW_EVERY
                     if _database_step("renew the lease", renew_lease, slot, holder) is False:
                         log.warning("runner slot %s lost its lease; stopping", slot)
+                        lost = True
                         break
                 self.stopping.wait(TICK)
             _database_step("release the lease", release_lease, slot, holder)
-            if on_expiry and not self.stopping.is_set():
+            if on_expiry and not self.stopping.is_set() and not lost:
                 on_expiry()
             self._drain()
         return True

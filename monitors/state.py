@@ -33,7 +33,7 @@ def events_for_change(*, kind, old, new):
     events = []
     if old == Status.DOWN and new in (Status.UP, Status.DEGRADED):
         events.append(("monitor_up", "down"))
-    if old == Status.DEGRADED and new != Status.DEGRADED:
+    if old == Status.DEGRADED and new == Status.UP:
         events.append(("monitor_up", "degraded"))
     if new == Status.DOWN and old != Status.DOWN:
         events.append(("heartbeat_missed" if kind == Kind.HEARTBEAT else "monitor_down", "down"))

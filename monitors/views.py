@@ -17,7 +17,8 @@ log = logging.getLogger(__name__)
 @require_http_methods(["GET", "HEAD", "POST"])
 def ping(request, ping_uuid, kind="success"):
     """Anyone holding the UUID may ping: the UUID is the credential, as in Healthchecks."""
-    body = request.read(settings.PING_BODY_LIMIT).decode("utf-8", errors="replace")
+    # PostgreSQL text columns cannot hold NUL, and a job's output may contain one.
+    body = request.read(settings.PING_BODY_LIMIT).decode("utf-8", errors="replace").replace("\x00", "")
     try:
         found = heartbeat_ping(ping_uuid, Ping(kind=kind, body=body))
     except DatabaseError:

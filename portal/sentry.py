@@ -12,6 +12,10 @@ def init_sentry(*, dsn, environment, release, traces_sample_rate):
         traces_sample_rate=traces_sample_rate,
         integrations=[DjangoIntegration()],
         send_default_pii=False,
+        # Monitor settings carry secrets (DSNs, passwords, headers): they live in request
+        # bodies and in local variables, and Sentry's scrubbing knows neither name.
+        include_local_variables=False,
+        max_request_body_size="never",
     )
 
 

@@ -132,3 +132,39 @@ def test_certificate_entering_its_warning_window_is_one_event():
     event = Event.objects.get()
     assert event.kind == "certificate_expiring"
     assert "10 days" in event.summary
+
+
+def test_a_monitor_deleted_while_being_checked_does_not_block_the_batch():
+    kept, deleted = make_tcp("kept"), make_tcp("deleted")
+    claimed = claim_due(now=timezone.now(), limit=10)
+    Monitor.objects.filter(pk=deleted.pk).delete()
+    record_outcomes([(monitor, Outcome.up(4.0), timezone.now()) for monitor in claimed])
+    assert list(CheckResult.objects.values_list("monitor_id", flat=True)) == [kept.pk]
+
+
+def test_a_heartbeat_pinged_while_being_checked_is_judged_on_the_new_ping():
+    from monitors.checks import run_check
+    from monitors.models import Kind
+
+    beat = monitor_save(Monitor(name="job", kind=Kind.HEARTBEAT, period=60, grace=30))
+    late = beat.heartbeat_deadline() + timedelta(seconds=1)
+    claimed = claim_due(now=late, limit=1)[0]
+    stale_verdict = run_check(claimed, now=late)
+    assert stale_verdict.ok is False
+    Monitor.objects.filter(pk=beat.pk).update(last_ping_at=late, last_ping_kind="success")
+
+    record_outcomes([(claimed, stale_verdict, late)])
+    beat.refresh_from_db()
+    assert beat.status == Status.UP
+    assert not Event.objects.exists()
+
+
+def test_slow_then_down_is_a_down_event_not_a_recovery():
+    monitor = make_tcp(slow_ms=100, confirmations=1)
+    start = timezone.now()
+    record(monitor, True, start, ms=500.0)
+    record(monitor, False, start + timedelta(seconds=60))
+    assert list(Event.objects.order_by("occurred_at").values_list("kind", flat=True)) == [
+        "monitor_degraded",
+        "monitor_down",
+    ]

@@ -110,3 +110,20 @@ def test_start_records_the_run_start_without_changing_state(client, heartbeat):
     assert heartbeat.last_start_at is not None
     assert heartbeat.last_ping_at is None
     assert heartbeat.status == Status.NOT_CHECKED
+
+
+def test_a_nul_byte_in_the_body_does_not_lose_the_ping(client, heartbeat):
+    response = ping(client, heartbeat, method="post", data=b"rows: 12\x00done", content_type="text/plain")
+    assert response.status_code == 200
+    heartbeat.refresh_from_db()
+    assert heartbeat.last_ping_body == "rows: 12done"
+
+
+def test_start_then_success_reports_how_long_the_run_took(client, heartbeat):
+    ping(client, heartbeat, "/start")
+    Monitor.objects.filter(pk=heartbeat.pk).update(last_start_at=timezone.now() - timedelta(seconds=42))
+    ping(client, heartbeat)
+    tick(timezone.now())
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.UP
+    assert 42 <= heartbeat.last_facts["run_seconds"] < 44

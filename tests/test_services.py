@@ -38,3 +38,13 @@ def test_pausing_through_settings_records_the_change():
 def test_expected_status_is_stored_in_one_canonical_form():
     monitor = monitor_save(Monitor(name="web", kind="http", url="http://127.0.0.1/", expected_status="200-299,301"))
     assert Monitor.objects.get(pk=monitor.pk).expected_status == "200-299, 301"
+
+
+def test_an_invalid_dsn_is_refused_without_being_quoted_back():
+    from django.core.exceptions import ValidationError
+
+    secret_dsn = "not a dsn but hunter2 the password"
+    with pytest.raises(ValidationError) as refused:
+        monitor_save(Monitor(name="db", kind="postgres", dsn=secret_dsn))
+    assert "dsn" in refused.value.message_dict
+    assert "hunter2" not in str(refused.value)

@@ -87,6 +87,8 @@ def test_errors_raised_inside_cluster_tasks_reach_sentry(sentry, tmp_path):
         while not sentry.exceptions() and time.monotonic() < stop:
             time.sleep(0.2)
     assert [(e["type"], e["value"]) for e in sentry.exceptions()] == [("ValueError", "math domain error")]
+    frames = [frame for e in sentry.exceptions() for frame in e["stacktrace"]["frames"]]
+    assert frames and not any("vars" in frame for frame in frames), "local variables may hold secrets"
     assert sentry.items[-1]["environment"] == "test"
 
 

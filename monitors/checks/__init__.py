@@ -17,16 +17,14 @@ def checker_for(kind):
     return import_module(f"monitors.checks.{kind}").check
 
 
-KINDS = ("http", "tcp", "tls", "heartbeat", "postgres")
-
-
 def prepare():
     """Pay the one-time costs (imports, ~75 ms of loading CA certificates) up front, so
     they are not timed as the first checks' response time and a runner's first burst of
     threads does not pay them all at once."""
     from monitors import net
+    from monitors.models import Kind
 
-    for kind in KINDS:
+    for kind in Kind.values:
         checker_for(kind)
     for verify in (True, False):
         net.tls_context(verify=verify)

@@ -57,7 +57,7 @@ def plan_document(document, *, prune=False):
 
 
 def apply_plan(plan):
-    """All changes or none. A row changed by someone else meanwhile fails the whole apply."""
+    """All changes or none, in one transaction; each updated row is locked while it is written."""
     upserts = [change for change in plan.changes if change.action != "delete"]
     deletes = [change for change in reversed(plan.changes) if change.action == "delete"]
     try:

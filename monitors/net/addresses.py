@@ -13,7 +13,6 @@ from .deadline import DeadlineExceeded
 
 CLOUD_METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
-RESOLVER_THREADS = 16
 
 
 class BlockedAddress(OSError):
@@ -92,7 +91,10 @@ def _resolver():
     global _resolver_pool
     with _resolver_lock:
         if _resolver_pool is None:
-            _resolver_pool = ThreadPoolExecutor(RESOLVER_THREADS, thread_name_prefix="vigil-resolver")
+            _resolver_pool = ThreadPoolExecutor(
+                # As many as checks in flight: slow lookups must not queue healthy ones.
+                settings.CHECK_CONCURRENCY, thread_name_prefix="vigil-resolver"
+            )
         return _resolver_pool
 
 

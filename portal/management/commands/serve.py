@@ -26,7 +26,7 @@ class Command(BaseCommand):
         children = [
             self._spawn(
                 [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{host}:{port}",
-                 "--workers", str(web_workers), "--graceful-timeout", "5"]
+                 "--workers", str(web_workers), "--threads", "4", "--timeout", "90", "--graceful-timeout", "5"]
             ),
             self._spawn([sys.executable, "manage.py", "qcluster"]),
         ]
