@@ -89,7 +89,7 @@ class Monitor(models.Model):
         "name", "kind", "interval", "timeout", "confirmations", "slow_ms", "severity", "public",
         "url", "method", "body", "expected_status", "keyword", "keyword_absent", "headers",
         "auth_user", "auth_password", "tls_verify", "host", "port", "server_name",
-        "expiry_warning_days", "period", "grace", "dsn", "query",
+        "expiry_warning_days", "period", "grace", "ping_uuid", "dsn", "query",
     )
 
     name = models.CharField(max_length=200, unique=True)

@@ -1,21 +1,16 @@
 """Config as code: `apply_config` and `export_config` against a real database."""
 
-import os
-import subprocess
-import sys
 import textwrap
 from io import StringIO
-from urllib.parse import quote
 
 import pytest
 import yaml
-from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
-from django.db import connection
 
 from monitors.models import Monitor, StateChange, Status, Tag
 from monitors.services import monitor_save
+from tests.processes import manage
 
 DSN = "postgresql://vigil:dsn-Secret-4711@db.internal/app"
 PASSWORD = "pw-Secret-0815"
@@ -81,28 +76,6 @@ def make(name, kind="http", tags=None, **fields):
     defaults = {"http": {"url": "https://example.com/"}, "tcp": {"host": "db.example.com", "port": 5432}}
     fields = {**defaults.get(kind, {}), **fields}
     return monitor_save(Monitor(name=name, kind=kind, **fields), tags=tags)
-
-
-def database_url():
-    """The URL that makes a `manage.py` subprocess use this test database."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    credentials = f"{quote(db['USER'] or '', safe='')}:{quote(db['PASSWORD'] or '', safe='')}@"
-    port = f":{db['PORT']}" if db["PORT"] else ""
-    return f"postgres://{credentials}{db['HOST'] or ''}{port}/{quote(db['NAME'], safe='')}"
-
-
-def manage(*args):
-    env = {**os.environ, "DATABASE_URL": database_url()}
-    return subprocess.run(
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
 
 
 # Creating and updating ----------------------------------------------------------
@@ -560,12 +533,13 @@ def test_export_omits_defaults_and_writes_durations_in_units(db):
     make("plain", url="https://plain.example/")
     make("tuned", url="https://tuned.example/", interval=3600, timeout=1.5, severity="P0", tags=["prod", "eu"],
          expected_status="200-299, 301")
-    make("nightly", kind="heartbeat", period=86400, grace=300, interval=20)
+    nightly = make("nightly", kind="heartbeat", period=86400, grace=300, interval=20)
 
     entries = yaml.safe_load(export())["monitors"]
 
     assert entries == [
-        {"name": "nightly", "kind": "heartbeat", "interval": "20s", "period": "1d", "grace": "5m"},
+        {"name": "nightly", "kind": "heartbeat", "interval": "20s", "period": "1d", "grace": "5m",
+         "ping_uuid": str(nightly.ping_uuid)},
         {"name": "plain", "kind": "http", "url": "https://plain.example/"},
         {"name": "tuned", "kind": "http", "interval": "1h", "timeout": "1.5s", "severity": "P0",
          "tags": ["eu", "prod"], "url": "https://tuned.example/", "expected_status": "200-299, 301"},
@@ -586,12 +560,21 @@ def test_export_then_apply_changes_nothing(with_secrets, write):
 def test_an_export_rebuilds_the_same_monitors_in_an_empty_database(db, write):
     make("tuned", url="https://tuned.example/", interval=3600, timeout=1.5, tags=["prod"], expected_status="204")
     make("cert", kind="tls", host="example.com", port=443, slow_ms=800)
-    make("nightly", kind="heartbeat", period=86400, grace=1800)
+    ping_url = make("nightly", kind="heartbeat", period=86400, grace=1800).ping_url
     first = export()
     Monitor.objects.all().delete()
 
     assert apply(write(first))[-1] == "3 created, 0 updated, 0 deleted, 0 unchanged."
     assert export() == first
+    assert Monitor.objects.get(name="nightly").ping_url == ping_url, "cron jobs keep pinging the same URL"
+
+
+def test_a_heartbeat_file_without_ping_uuid_keeps_the_current_one(db, write):
+    ping_url = make("nightly", kind="heartbeat", period=86400, grace=1800).ping_url
+    path = write("monitors: [{name: nightly, kind: heartbeat, period: 1d, grace: 30m}]")
+
+    assert apply(path) == ["No changes (1 unchanged)."]
+    assert Monitor.objects.get(name="nightly").ping_url == ping_url
 
 
 def test_export_writes_to_a_file(db, tmp_path):

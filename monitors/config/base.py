@@ -213,7 +213,7 @@ class ModelSection(ABC):
         return {
             key.name: item.values.get(key.name, self.default(key.name))
             for key in self.keys
-            if key.name in item.values or not key.secret
+            if key.name in item.values or not key.kept_when_absent
         }
 
     def _build(self, current, desired):

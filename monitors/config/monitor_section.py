@@ -55,6 +55,8 @@ class MonitorSection(ModelSection):
         # heartbeat
         _key("period", v.optional(v.whole_duration), v.dump_duration),
         _key("grace", v.optional(v.whole_duration), v.dump_duration),
+        # Kept when absent and exported for heartbeats, so a rebuild keeps the ping URLs.
+        Key("ping_uuid", v.uuid_value, str, keep_when_absent=True),
         # postgres
         _key("dsn", v.text),
         _key("query", v.text),
@@ -62,3 +64,9 @@ class MonitorSection(ModelSection):
 
     def save(self, instance, related):
         monitor_save(instance, tags=related.get("tags"))
+
+    def export_one(self, instance):
+        entry = super().export_one(instance)
+        if instance.kind != "heartbeat":
+            entry.pop("ping_uuid", None)
+        return entry

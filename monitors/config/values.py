@@ -6,6 +6,7 @@ value may be is the model's business (`full_clean`).
 
 import os
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, Callable
 
@@ -28,6 +29,11 @@ class Key:
     parse: Callable[[Any], Any]
     dump: Callable[[Any], Any] = identity
     secret: bool = False  # never exported; absent in a file = keep the current value
+    keep_when_absent: bool = False  # absent in a file = keep the current value (secrets too)
+
+    @property
+    def kept_when_absent(self):
+        return self.secret or self.keep_when_absent
 
 
 def text(value):
@@ -52,6 +58,13 @@ def mapping(value):
     if not isinstance(value, dict):
         raise ValueError("must be a mapping")
     return value
+
+
+def uuid_value(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        raise ValueError("must be a UUID") from None
 
 
 def optional(parse):
