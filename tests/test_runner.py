@@ -90,3 +90,34 @@ def test_results_survive_a_locked_database_and_are_recorded_once(http_target, ca
     assert "could not record results" in caplog.text
     assert CheckResult.objects.count() == 3
     assert set(Monitor.objects.values_list("status", flat=True)) == {Status.UP}
+
+
+def hang(request):
+    time.sleep(3)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_hanging_targets_do_not_delay_healthy_ones(http_target):
+    """Threads stuck on targets that hang until their timeout leave the rest of the pool free."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    start = timezone.now()
+    for i in range(4):
+        monitor_save(Monitor(name=f"hangs{i}", kind="http", url=http_target.route(f"/h{i}", handler=hang), timeout=2))
+    healthy_due = start + timedelta(seconds=0.5)
+    for i in range(6):
+        monitor = monitor_save(Monitor(name=f"ok{i}", kind="http", url=http_target.route(f"/ok{i}"), timeout=2))
+        Monitor.objects.filter(pk=monitor.pk).update(next_check_at=healthy_due)
+
+    CheckRunner(concurrency=8).run(slot=0, lifetime=1.5)
+
+    lags = [
+        (checked_at - healthy_due).total_seconds()
+        for checked_at in CheckResult.objects.filter(monitor__name__startswith="ok").values_list("checked_at", flat=True)
+    ]
+    assert len(lags) == 6
+    assert max(lags) < 0.5, lags
+    assert set(Monitor.objects.filter(name__startswith="ok").values_list("status", flat=True)) == {Status.UP}
+    assert CheckResult.objects.filter(monitor__name__startswith="hangs", detail__contains="timed out").count() == 4
