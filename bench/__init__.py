@@ -1,0 +1,1 @@
+"""The check-engine benchmark: `python -m bench --help`."""

@@ -1,0 +1,355 @@
+"""Readable tables, the goals next to the figures, the machine, and the JSON file."""
+
+import json
+import os
+import platform
+import subprocess
+import time
+from pathlib import Path
+
+RESULTS_DIR = Path(__file__).resolve().parent / "results"
+GOAL_LAG_P99 = 1.0
+GOAL_HANG_SHIFT = 0.1  # healthy p99 may move by one runner tick at most
+SATURATION_P99 = 5.0
+GOAL_SATURATION = {"sqlite": 300, "postgres": 500}
+
+
+def machine():
+    info = {
+        "nproc": os.cpu_count(),
+        "cpu_model": _cpu_model(),
+        "ram_gib": None,
+        "os": _os_name(),
+        "kernel": platform.release(),
+        "python": platform.python_version(),
+        "loadavg_at_start": [round(x, 2) for x in os.getloadavg()],
+        "commit": _git("rev-parse", "--short", "HEAD"),
+        "worktree_dirty": bool(_git("status", "--porcelain", "--untracked-files=no")),
+    }
+    try:
+        import psutil
+
+        info["ram_gib"] = round(psutil.virtual_memory().total / 2**30, 1)
+    except ImportError:
+        pass
+    try:
+        import psycopg
+
+        from bench.setup import PG_ADMIN_URLS
+
+        with psycopg.connect(PG_ADMIN_URLS[0], connect_timeout=3) as conn:
+            info["postgresql"] = conn.execute("SHOW server_version").fetchone()[0]
+    except Exception as exc:
+        info["postgresql"] = f"unavailable ({type(exc).__name__})"
+    try:
+        from bench.setup import redis_version
+
+        info["redis"] = redis_version()
+    except Exception as exc:
+        info["redis"] = f"unavailable ({type(exc).__name__})"
+    import sqlite3
+
+    info["sqlite"] = sqlite3.sqlite_version
+    return info
+
+
+def _cpu_model():
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor()
+
+
+def _os_name():
+    try:
+        for line in Path("/etc/os-release").read_text().splitlines():
+            if line.startswith("PRETTY_NAME="):
+                return line.split("=", 1)[1].strip('"')
+    except OSError:
+        pass
+    return platform.platform()
+
+
+def _git(*args):
+    try:
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=RESULTS_DIR.parent.parent,
+                              timeout=10).stdout.strip()
+    except OSError:
+        return ""
+
+
+def write_json(document):
+    RESULTS_DIR.mkdir(exist_ok=True)
+    path = RESULTS_DIR / f"{time.strftime('%Y%m%d-%H%M%S')}.json"
+    path.write_text(json.dumps(document, indent=2, default=str))
+    return path
+
+
+# Formatting -----------------------------------------------------------------
+
+
+def _s(value, unit="s", digits=3):
+    if value is None:
+        return "-"
+    if unit == "ms":
+        return f"{value * 1000:.0f} ms" if value < 10 else f"{value:.1f} s"
+    return f"{value:.{digits}f}"
+
+
+def _lag(value):
+    if value is None:
+        return "-"
+    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
+
+
+def table(headers, rows):
+    cells = [[str(c) for c in headers]] + [[str(c) for c in row] for row in rows]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    lines = []
+    for n, row in enumerate(cells):
+        lines.append("  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths))))
+        if n == 0:
+            lines.append("  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def title(run):
+    c = run["config"]
+    clusters = f", {c['clusters']} clusters" if c.get("clusters", 1) > 1 else ""
+    return (f"{run['scenario']} — {c['db']} + {c['broker']} broker{clusters} "
+            f"(CHECK_RUNNERS={c['CHECK_RUNNERS']}, CHECK_CONCURRENCY={c['CHECK_CONCURRENCY']}, "
+            f"Q_WORKERS={c['Q_WORKERS']}, CHECK_RUNNER_LIFETIME={c['CHECK_RUNNER_LIFETIME']}; "
+            f"load at start {run.get('loadavg_at_start')})")
+
+
+def checks_table(window, labels):
+    rows = []
+    for label in labels:
+        f = window["checks"].get(label)
+        if not f:
+            continue
+        lag = f["lag_s"]
+        rows.append([label, f["slots"], f["runs_in_window"], f"{f['checks_per_s']:.1f}", _lag(lag["p50"]), _lag(lag["p99"]),
+                     _lag(lag["max"]), f["missed"], f["duplicates"], f["unfinished_at_cutoff"], f["down_results"],
+                     _lag((f["response_ms"]["p99"] or 0) / 1000) if f["response_ms"]["n"] else "-"])
+    return table(["monitors", "slots due", "runs", "checks/s", "lag p50", "lag p99", "lag max", "missed", "dup", "unfinished",
+                  "down", "resp p99"], rows)
+
+
+def resources_table(resources):
+    rows = []
+    for group, f in resources.items():
+        if group == "machine" or not f["processes"]:
+            continue
+        rows.append([group, f"{f['cores']:.2f}" if f["cores"] is not None else "-", f["peak_rss_mb"],
+                     f.get("peak_pss_mb", "-"), f["processes"]])
+    m = resources["machine"]
+    rows.append(["whole machine", f"{m['cores']:.2f}" if m["cores"] is not None else "-",
+                 f"load1 max {m['loadavg_1m_max']}", f"others {m.get('others_cores', '-')}", ""])
+    return table(["process group", "cores used", "peak RSS MiB", "peak PSS MiB", "processes"], rows)
+
+
+def render(run):
+    out = [f"\n== {title(run)}"]
+    if run["scenario"] == "saturation":
+        rows = []
+        for w in run["windows"]:
+            f = w["checks"]["all"]
+            r = w["resources"]
+            rows.append([w["target_checks_per_s"], w["monitors"], f"{f['checks_per_s']:.1f}", _lag(f["lag_s"]["p50"]),
+                         _lag(f["lag_s"]["p99"]), _lag(f["lag_s"]["max"]), f["missed"], f["duplicates"],
+                         f["unfinished_at_cutoff"], f["down_results"],
+                         f"{r['cluster']['cores']:.2f}", f"{r['cluster']['peak_rss_mb']} / {r['cluster']['peak_pss_mb']}",
+                         f"{r['machine']['cores']:.2f}", r["machine"]["loadavg_1m_max"]])
+        out.append(table(["target/s", "monitors", "checks/s", "lag p50", "lag p99", "lag max", "missed", "dup",
+                          "unfinished", "down", "cluster cores", "cluster RSS/PSS MiB", "machine cores", "load1"], rows))
+        for w in run["windows"]:
+            extra = {k: v["cores"] for k, v in w["resources"].items() if k in ("targets", "postgres", "redis")}
+            out.append(f"  {w['name']}: other groups' cores {extra}")
+    else:
+        for w in run["windows"]:
+            out.append(f"-- {w['name']} ({w['seconds']:.0f} s measured)")
+            labels = ["all", "http", "tcp"] if run["scenario"] == "steady" else ["healthy", "hangable", "http", "tcp",
+                                                                                 "http-hangable", "tcp-hangable"]
+            out.append(checks_table(w, labels))
+            out.append(resources_table(w["resources"]))
+    if run["scenario"] == "steady":
+        h, p, b = run["heartbeats"], run["pings"], run["ping_burst"]
+        d = h["detection_delay_s"]
+        out.append(f"-- heartbeats: {h['late']} late → {h['late_detected']} detected, {h['late_undetected']} not; "
+                   f"deadline → down p50 {_lag(d['p50'])}, p99 {_lag(d['p99'])}, max {_lag(d['max'])}; "
+                   f"{h['on_time']} on time → {h['on_time_false_downs']} false downs, {h['on_time_up_at_end']} up at end")
+        out.append(f"-- pings on schedule: {p['pings']} ({p['per_s']}/s), statuses {p['statuses']}, latency p50 "
+                   f"{p['latency_ms']['p50']} ms, p99 {p['latency_ms']['p99']} ms, max {p['latency_ms']['max']} ms")
+        out.append(f"-- ping burst ({b['concurrency']} clients, cluster running): {b['pings']} in {b['seconds']} s = "
+                   f"{b['per_s']}/s, statuses {b['statuses']}, latency p50 {b['latency_ms']['p50']} ms, "
+                   f"p99 {b['latency_ms']['p99']} ms")
+    if run.get("runner_spread", {}).get("runner_samples_per_cluster") and run["config"].get("clusters", 1) > 1:
+        out.append(f"-- runner slots held per cluster (lease samples): {run['runner_spread']}")
+    if run["scenario"] == "hanging":
+        out.append(f"-- what the hanging checks recorded: {run.get('sample_hung_detail')}")
+    out.append("-- goals")
+    out.append(table(["goal", "target", "measured", "met"], [[g["goal"], g["target"], g["measured"], verdict(g["met"])]
+                                                              for g in goals(run)]))
+    return "\n".join(out)
+
+
+# Goals -----------------------------------------------------------------
+
+
+def goals(run):
+    scenario, db = run["scenario"], run["config"]["db"]
+    result = []
+    if scenario == "steady":
+        f = run["windows"][0]["checks"]["all"]
+        p99 = f["lag_s"]["p99"]
+        result.append({"goal": "1: check lag p99", "target": "≤ 1 s", "measured": _lag(p99),
+                       "met": p99 is not None and p99 <= GOAL_LAG_P99})
+        result.append({"goal": "1: missed / duplicate runs", "target": "0 / 0",
+                       "measured": f"{f['missed']} / {f['duplicates']} (+{f['unfinished_at_cutoff']} unfinished)",
+                       "met": f["missed"] == 0 and f["duplicates"] == 0 and f["unfinished_at_cutoff"] == 0})
+        h = run["heartbeats"]
+        d = h["detection_delay_s"]["p99"]
+        result.append({"goal": "1: late heartbeat → down, p99 after deadline", "target": "≤ 1 s", "measured": _lag(d),
+                       "met": d is not None and d <= GOAL_LAG_P99 and h["late_undetected"] == 0})
+        result.append({"goal": "1: heartbeats missed / false downs", "target": "0 / 0",
+                       "measured": f"{h['late_undetected']} / {h['on_time_false_downs']}",
+                       "met": h["late_undetected"] == 0 and h["on_time_false_downs"] == 0})
+    elif scenario == "hanging":
+        before, after = (w["checks"]["healthy"] for w in run["windows"])
+        a, b = before["lag_s"]["p99"], after["lag_s"]["p99"]
+        met = a is not None and b is not None and b <= a + GOAL_HANG_SHIFT and b <= GOAL_LAG_P99
+        result.append({"goal": "2: healthy lag p99, before → after 10% hang", "target": f"moves ≤ {GOAL_HANG_SHIFT * 1000:.0f} ms, ≤ 1 s",
+                       "measured": f"{_lag(a)} → {_lag(b)}", "met": met})
+        bad = sum(w["checks"]["all"]["missed"] + w["checks"]["all"]["duplicates"] for w in run["windows"])
+        result.append({"goal": "2: missed + duplicate runs (both windows)", "target": "0", "measured": str(bad),
+                       "met": bad == 0})
+    elif scenario == "saturation":
+        target = GOAL_SATURATION.get(db)
+        reached = run["saturated_at_checks_per_s"]
+        steps = run["windows"]
+        top = max((w["target_checks_per_s"] for w in steps), default=0)
+        good = [w for w in steps if w["checks"]["all"]["lag_s"]["p99"] is not None
+                and w["checks"]["all"]["lag_s"]["p99"] <= SATURATION_P99
+                and w["checks"]["all"]["checks_per_s"] >= 0.97 * w["target_checks_per_s"]]
+        best = max((w["checks"]["all"]["checks_per_s"] for w in good), default=None)
+        if reached is None:
+            measured = f"not reached up to {top} checks/s"
+        else:
+            measured = f"p99 > 5 s at the {reached} checks/s step"
+        measured += (f"; highest step held (≥ 97% of its rate, p99 ≤ 5 s): {best:.0f} checks/s" if best
+                     else "; no step held its rate with p99 ≤ 5 s")
+        # The point is at or above the goal when a step at (or beyond) the goal's rate held p99 ≤ 5 s.
+        met = any(w["target_checks_per_s"] >= target for w in good)
+        result.append({"goal": f"3: saturation point ({db})", "target": f"≥ {target} checks/s", "measured": measured,
+                       "met": met})
+    if run.get("cli_config", {}).get("quick"):
+        for goal in result:  # a smoke run's numbers are not the goals' loads
+            goal["met"] = None
+    return result
+
+
+def verdict(met):
+    return "n/a (quick)" if met is None else "yes" if met else "NO"
+
+
+# Markdown (for docs/BENCHMARKS.md) -----------------------------------------------------------------
+
+
+def _md(headers, rows):
+    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
+    return "\n".join(lines)
+
+
+def _run_name(run):
+    c = run["config"]
+    extra = (f", {c['clusters']} clusters" if c.get("clusters", 1) > 1 else "") + \
+        (f", CHECK_RUNNERS={c['CHECK_RUNNERS']}, Q_WORKERS={c['Q_WORKERS']}"
+         if c.get("clusters", 1) > 1 or c["CHECK_RUNNERS"] != 2 else "")
+    return f"{run['scenario']}, {c['db']} + {c['broker']}{extra}"
+
+
+def markdown(document):
+    """The figures of one results file as Markdown tables."""
+    out = []
+    m = document["machine"]
+    out.append(f"Run {document['started']} → {document.get('finished')}, commit {m['commit']}"
+               f"{' (dirty)' if m.get('worktree_dirty') else ''}, load at start {m['loadavg_at_start']}.")
+    goal_rows = []
+    for run in document["runs"]:
+        if "goals" not in run:
+            continue
+        for g in run["goals"]:
+            goal_rows.append([_run_name(run), g["goal"], g["target"], g["measured"],
+                              "**no**" if g["met"] is False else verdict(g["met"])])
+    out.append("\n" + _md(["run", "goal", "target", "measured", "met"], goal_rows))
+    for run in document["runs"]:
+        if "goals" not in run:
+            continue
+        out.append(f"\n#### {_run_name(run)}\n")
+        out.append(f"Load at start {run['loadavg_at_start']}; wall time {run.get('wall_s')} s; "
+                   f"commit {run.get('commit', m['commit'])}.\n")
+        if run["scenario"] == "saturation":
+            rows = []
+            for w in run["windows"]:
+                f, r = w["checks"]["all"], w["resources"]
+                others = {k: r[k]["cores"] for k in ("targets", "postgres", "redis") if k in r}
+                rows.append([w["target_checks_per_s"], w["monitors"], f"{f['checks_per_s']:.1f}", _lag(f["lag_s"]["p50"]),
+                             _lag(f["lag_s"]["p99"]), _lag(f["lag_s"]["max"]), f["missed"], f["duplicates"],
+                             f["unfinished_at_cutoff"], f"{r['cluster']['cores']:.2f}",
+                             f"{r['cluster']['peak_rss_mb']:.0f} / {r['cluster']['peak_pss_mb']:.0f}",
+                             ", ".join(f"{k} {v:.2f}" for k, v in others.items()),
+                             f"{r['machine']['cores']:.2f} ({r['machine'].get('others_cores', 0):.2f})",
+                             r["machine"]["loadavg_1m_max"]])
+            out.append(_md(["step (checks/s)", "monitors", "achieved checks/s", "lag p50", "lag p99", "lag max",
+                            "missed", "dup", "unfinished", "cluster cores", "cluster RSS / PSS MiB",
+                            "other groups (cores)", "machine cores (not ours)", "load1 max"], rows))
+            continue
+        for w in run["windows"]:
+            labels = ["all", "http", "tcp"] if run["scenario"] == "steady" else ["healthy", "hangable", "http", "tcp",
+                                                                                 "http-hangable", "tcp-hangable"]
+            rows = []
+            for label in labels:
+                f = w["checks"].get(label)
+                if not f:
+                    continue
+                rows.append([label, f["slots"], f["runs_in_window"], f"{f['checks_per_s']:.1f}", _lag(f["lag_s"]["p50"]),
+                             _lag(f["lag_s"]["p99"]), _lag(f["lag_s"]["max"]), f["missed"], f["duplicates"],
+                             f["down_results"], _lag((f["response_ms"]["p50"] or 0) / 1000)])
+            out.append(f"{w['name']} ({w['seconds']:.0f} s measured):\n")
+            out.append(_md(["monitors", "slots due", "runs", "checks/s", "lag p50", "lag p99", "lag max", "missed",
+                            "dup", "down results", "response p50"], rows))
+            res = [[g, f"{f['cores']:.2f}", f"{f['peak_rss_mb']:.0f}", f"{f['peak_pss_mb']:.0f}", f["processes"]]
+                   for g, f in w["resources"].items() if g != "machine" and f["processes"]]
+            mach = w["resources"]["machine"]
+            res.append(["whole machine (not ours)", f"{mach['cores']:.2f} ({mach.get('others_cores', 0):.2f})",
+                        "", "", f"load1 max {mach['loadavg_1m_max']}"])
+            out.append("\n" + _md(["process group", "cores", "peak RSS MiB", "peak PSS MiB", "processes"], res) + "\n")
+        if run["scenario"] == "steady":
+            h, p, b = run["heartbeats"], run["pings"], run["ping_burst"]
+            d = h["detection_delay_s"]
+            out.append(_md(["heartbeats", "figure"], [
+                ["late (no ping after the first)", f"{h['late']}: {h['late_detected']} went down, {h['late_undetected']} not"],
+                ["deadline → StateChange to down", f"p50 {_lag(d['p50'])}, p99 {_lag(d['p99'])}, max {_lag(d['max'])}"],
+                ["pinged on time", f"{h['on_time']}: {h['on_time_false_downs']} false downs, {h['on_time_up_at_end']} up at the end"],
+                ["pings on schedule", f"{p['pings']} at {p['per_s']}/s, {p['statuses']}, latency p50 {p['latency_ms']['p50']} ms, "
+                                      f"p99 {p['latency_ms']['p99']} ms, max {p['latency_ms']['max']} ms"],
+                [f"ping burst ({b['concurrency']} clients)", f"{b['pings']} in {b['seconds']} s = {b['per_s']}/s, {b['statuses']}, "
+                                                             f"latency p50 {b['latency_ms']['p50']} ms, p99 {b['latency_ms']['p99']} ms"],
+            ]))
+        if run["config"].get("clusters", 1) > 1:
+            out.append(f"\nRunner slots held per cluster (lease samples every 2 s): "
+                       f"{run['runner_spread']['runner_samples_per_cluster']}")
+        if run["scenario"] == "hanging":
+            out.append(f"\nWhat the hanging checks recorded: {run.get('sample_hung_detail')}")
+    return "\n".join(out)
+
+
+if __name__ == "__main__":
+    import sys
+
+    print(markdown(json.loads(Path(sys.argv[1]).read_text())))
