@@ -10,7 +10,7 @@ which serialises claims the same way.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.db import transaction
+from django.db import connection, transaction
 
 from incidents.events import NewEvent, receive_events
 from monitors.checks import heartbeat
@@ -58,7 +58,7 @@ def claim_now(ids, *, now):
 def _advance(monitors, now):
     for monitor in monitors:
         monitor.next_check_at = next_due(monitor, now)
-    Monitor.objects.bulk_update(monitors, ["next_check_at"])
+    update_rows(monitors, ["next_check_at"])
     return monitors
 
 
@@ -92,7 +92,7 @@ def record_outcomes(checked):
                 changes.append(_state_change(live, before, outcome, started))
                 events.extend(_status_events(live, before, outcome, started))
         CheckResult.objects.bulk_create(rows, ignore_conflicts=True)
-        Monitor.objects.bulk_update(current.values(), STATE_FIELDS)
+        update_rows(current.values(), STATE_FIELDS)
         StateChange.objects.bulk_create(changes)
         receive_events(events)
     return changes
@@ -102,6 +102,28 @@ def _judged_on_latest_ping(live, outcome, started):
     if live.kind != Kind.HEARTBEAT:
         return outcome
     return heartbeat.check(live, now=started)
+
+
+def update_rows(monitors, fields):
+    """Write `fields` of each monitor with one parameterised UPDATE run for every row.
+
+    Django's bulk_update builds a CASE per field and row; at 500 checks/s that SQL
+    building was 85% of a runner's main thread (about 1.1 ms of CPU per row, against
+    0.05-0.09 ms here; docs/BENCHMARKS.md). Values are prepared by each field itself.
+    """
+    monitors = list(monitors)
+    if not monitors:
+        return
+    columns = [Monitor._meta.get_field(name) for name in fields]
+    quote = connection.ops.quote_name
+    assignments = ", ".join(f"{quote(column.column)} = %s" for column in columns)
+    sql = f"UPDATE {quote(Monitor._meta.db_table)} SET {assignments} WHERE {quote('id')} = %s"
+    rows = [
+        [column.get_db_prep_save(getattr(monitor, column.attname), connection) for column in columns] + [monitor.pk]
+        for monitor in monitors
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
 
 
 class Before(NamedTuple):
