@@ -273,9 +273,7 @@ def steady(cfg):
         stage.stop_clusters()
         stopped = time.time()
         pinger.stop()
-        tracker = SlotTracker()
-        tracker.add(plan)
-        tracker.feed(fetch_results(None, cutoff))
+        tracker = tracked(plan, cutoff)
         result = {
             "scenario": "steady",
             "config": {**stage.describe(), **n},
@@ -288,6 +286,14 @@ def steady(cfg):
         }
     result.update(stage.info)
     return result
+
+
+def tracked(plan, cutoff):
+    """The planned slots matched with every result recorded up to `cutoff`."""
+    tracker = SlotTracker()
+    tracker.add(plan)
+    tracker.feed(fetch_results(None, cutoff))
+    return tracker
 
 
 def hanging(cfg):
@@ -308,9 +314,7 @@ def hanging(cfg):
         cutoff = end_b + LAG_ALLOWANCE
         sleep_until(cutoff + WRITE_ALLOWANCE)
         stage.stop_clusters()
-        tracker = SlotTracker()
-        tracker.add(plan)
-        tracker.feed(fetch_results(None, cutoff))
+        tracker = tracked(plan, cutoff)
         result = {
             "scenario": "hanging",
             "config": {**stage.describe(), **n, "hang_fraction": 0.1},
