@@ -190,7 +190,8 @@ def _ms(value):
 
 # Monitor admin -----------------------------------------------------------------
 
-STATE_FIELDS = (
+# What the change form shows of a monitor's state, read-only (the engine writes it).
+STATE_SHOWN = (
     "status_badge",
     "status_code",
     "status_changed_at",
@@ -202,7 +203,7 @@ STATE_FIELDS = (
     "next_check_at",
     "monitoring_since",
 )
-HEARTBEAT_STATE_FIELDS = ("ping_urls", "last_ping_at", "last_ping_kind", "last_ping_body", "last_start_at")
+HEARTBEAT_STATE_SHOWN = ("ping_urls", "last_ping_at", "last_ping_kind", "last_ping_body", "last_start_at")
 
 # (title, the kinds it is for (none: all), fields); sections for other kinds start folded.
 SECTIONS = [
@@ -234,7 +235,7 @@ SECTIONS = [
         ),
     ),
     ("TCP / TLS", (Kind.TCP, Kind.TLS), (("host", "port"), "server_name", "expiry_warning_days")),
-    ("Heartbeat", (Kind.HEARTBEAT,), (("period", "grace"), *HEARTBEAT_STATE_FIELDS)),
+    ("Heartbeat", (Kind.HEARTBEAT,), (("period", "grace"), *HEARTBEAT_STATE_SHOWN)),
     ("PostgreSQL", (Kind.POSTGRES,), (("dsn", "clear_dsn"), "query")),
 ]
 
@@ -257,7 +258,7 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     ordering = ["name"]
     list_per_page = 100
     autocomplete_fields = ["tags"]
-    readonly_fields = [*STATE_FIELDS, *HEARTBEAT_STATE_FIELDS, "recent_results", "recent_state_changes"]
+    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "recent_results", "recent_state_changes"]
     actions = ["pause", "resume", "check_now"]
 
     def get_queryset(self, request):
@@ -267,11 +268,11 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
         fieldsets = []
         for title, kinds, fields in SECTIONS:
             if obj is None:
-                fields = [f for f in fields if f not in HEARTBEAT_STATE_FIELDS]
+                fields = [f for f in fields if f not in HEARTBEAT_STATE_SHOWN]
             folded = obj is not None and kinds and obj.kind not in kinds
             fieldsets.append((title, {"fields": fields, "classes": ["collapse"] if folded else []}))
         if obj is not None:
-            fieldsets.append(("State (written by the checks)", {"fields": STATE_FIELDS}))
+            fieldsets.append(("State (written by the checks)", {"fields": STATE_SHOWN}))
             fieldsets.append(("Recent checks", {"fields": ["recent_results", "recent_state_changes"]}))
         return fieldsets
 
