@@ -190,16 +190,12 @@ def _ms(value):
 
 # Monitor admin -----------------------------------------------------------------
 
-# What the change form shows of a monitor's state, read-only (the engine writes it).
+# What the change form shows of a monitor's state, read-only: the status as a badge and
+# code, then what each check writes, then scheduling.
 STATE_SHOWN = (
     "status_badge",
     "status_code",
-    "status_changed_at",
-    "consecutive_failures",
-    "last_checked_at",
-    "response_time_ms",
-    "last_detail",
-    "last_facts",
+    *(name for name in Monitor.CHECK_STATE_FIELDS if name != "status"),
     "next_check_at",
     "monitoring_since",
 )

@@ -17,15 +17,6 @@ from monitors.checks import heartbeat
 from monitors.models import CheckResult, Kind, Monitor, StateChange, Status
 from monitors.state import events_for_change, next_step
 
-STATE_FIELDS = [
-    "status",
-    "status_changed_at",
-    "consecutive_failures",
-    "last_checked_at",
-    "response_time_ms",
-    "last_detail",
-    "last_facts",
-]
 RECORDABLE = (Status.NOT_CHECKED, Status.UP, Status.DEGRADED, Status.SEEMS_DOWN, Status.DOWN)
 
 
@@ -92,7 +83,7 @@ def record_outcomes(checked):
                 changes.append(_state_change(live, before, outcome, started))
                 events.extend(_status_events(live, before, outcome, started))
         CheckResult.objects.bulk_create(rows, ignore_conflicts=True)
-        update_rows(current.values(), STATE_FIELDS)
+        update_rows(current.values(), Monitor.CHECK_STATE_FIELDS)
         StateChange.objects.bulk_create(changes)
         receive_events(events)
     return changes

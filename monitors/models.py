@@ -91,6 +91,11 @@ class Monitor(models.Model):
         "auth_user", "auth_password", "tls_verify", "host", "port", "server_name",
         "expiry_warning_days", "period", "grace", "ping_uuid", "dsn", "query",
     )
+    # What a check's outcome writes (only `monitors.engine` writes these).
+    CHECK_STATE_FIELDS = (
+        "status", "status_changed_at", "consecutive_failures", "last_checked_at",
+        "response_time_ms", "last_detail", "last_facts",
+    )
 
     name = models.CharField(max_length=200, unique=True)
     kind = models.CharField(max_length=16, choices=Kind.choices)
