@@ -1,20 +1,13 @@
 """The monitors API: super admins manage monitors; every write goes through `monitors.services`."""
 
-from rest_framework import permissions, viewsets
+from rest_framework import viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from core.permissions import IsSuperAdmin
 from monitors.models import Monitor
 from monitors.serializers import MonitorSerializer
 from monitors.services import monitor_pause, monitor_resume, monitors_check_now
-
-
-class IsSuperAdmin(permissions.BasePermission):
-    """Only super admins (anonymous: 401, anyone else signed in: 403)."""
-
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_superuser)
 
 
 class MonitorViewSet(viewsets.ModelViewSet):

@@ -144,6 +144,12 @@ if REDIS_URL:
 else:
     Q_CLUSTER["orm"] = "default"
 
+# Config as code: one section per top-level key of a config file, applied in this order
+# (deletions in the reverse order).
+CONFIG_SECTIONS = [
+    "monitors.config_section.MonitorSection",
+]
+
 # Checks -----------------------------------------------------------------
 
 CHECKS_ALLOW_LINK_LOCAL = env.bool("CHECKS_ALLOW_LINK_LOCAL", default=False)

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-from monitors import net
+from core import net
 from monitors.checks.postgres import check, guarded_hostaddr
 from monitors.models import Monitor
 from tests.fixtures_targets import postgres_dsn  # noqa: F401 (fixture)

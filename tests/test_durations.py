@@ -2,7 +2,7 @@
 
 import pytest
 
-from monitors.durations import format_duration, parse_duration
+from core.durations import format_duration, parse_duration
 
 
 @pytest.mark.parametrize(

@@ -1,4 +1,4 @@
-"""monitors.net: the address policy, connect(), the deadline reaper, error descriptions.
+"""core.net: the address policy, connect(), the deadline reaper, error descriptions.
 
 Only loopback is ever connected to; refused addresses are refused before any socket exists.
 """
@@ -10,7 +10,7 @@ import time
 import pytest
 import requests
 
-from monitors import net
+from core import net
 from tests.fixtures_targets import silent_port, tls_server, trusted_ca  # noqa: F401 (fixtures)
 from tests.servers import free_port
 

@@ -21,7 +21,7 @@ def prepare():
     """Pay the one-time costs (imports, ~75 ms of loading CA certificates) up front, so
     they are not timed as the first checks' response time and a runner's first burst of
     threads does not pay them all at once."""
-    from monitors import net
+    from core import net
     from monitors.models import Kind
 
     for kind in Kind.values:

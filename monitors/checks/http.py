@@ -5,7 +5,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from django.conf import settings
 
-from monitors import net
+from core import net
 from monitors.checks.base import Outcome
 from monitors.status_spec import format_status_spec, parse_status_spec, status_matches
 

@@ -11,7 +11,7 @@ from contextlib import closing
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
 
-from monitors import net
+from core import net
 from monitors.checks.base import Outcome
 
 DEFAULT_QUERY = "SELECT 1"

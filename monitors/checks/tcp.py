@@ -1,6 +1,6 @@
 """TCP: the port accepts a connection within the timeout."""
 
-from monitors import net
+from core import net
 from monitors.checks.base import Outcome
 
 

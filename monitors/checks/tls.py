@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 
 from cryptography import x509
 
-from monitors import net
+from core import net
 from monitors.checks.base import Outcome
 
 

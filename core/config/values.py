@@ -12,7 +12,7 @@ from typing import Any, Callable
 
 from django.core.exceptions import ValidationError
 
-from monitors.durations import format_duration, parse_duration
+from core.durations import format_duration, parse_duration
 
 _ENV_REFERENCE = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)\}")
 

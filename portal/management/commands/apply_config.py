@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from monitors.config import ConfigError, apply_plan, plan_file
+from core.config import ConfigError, apply_plan, plan_file
 
 
 class Command(BaseCommand):

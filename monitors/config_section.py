@@ -1,8 +1,8 @@
 """The `monitors:` section: one mapping per monitor, matched by name, saved by monitor_save."""
 
-from monitors.config import values as v
-from monitors.config.base import ModelSection
-from monitors.config.values import Key
+from core.config import values as v
+from core.config.base import ModelSection
+from core.config.values import Key
 from monitors.models import Monitor, Tag
 from monitors.services import monitor_save
 from monitors.status_spec import format_status_spec

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 
-from monitors.config.values import as_clause
+from core.config.values import as_clause
 
 
 class Problems:

@@ -2,7 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand
 
-from monitors.config import export_yaml
+from core.config import export_yaml
 
 
 class Command(BaseCommand):

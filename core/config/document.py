@@ -4,17 +4,12 @@ from collections.abc import Hashable
 from pathlib import Path
 
 import yaml
+from django.conf import settings
 from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from monitors.config.base import Plan, Problems
-
-# One entry per top-level key, applied in this order (deletions in the reverse order).
-# A later section (channels, alert_rules, maintenance, backup_sources) is one more line.
-SECTIONS = [
-    "monitors.config.monitor_section.MonitorSection",
-]
+from core.config.base import Plan, Problems
 
 EXPORT_HEADER = (
     "# Vigil configuration: `manage.py apply_config FILE` applies it.\n"
@@ -31,7 +26,7 @@ class ConfigError(Exception):
 
 
 def sections():
-    return [import_string(path)() for path in SECTIONS]
+    return [import_string(path)() for path in settings.CONFIG_SECTIONS]
 
 
 def plan_file(path, *, prune=False):
