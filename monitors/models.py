@@ -161,6 +161,9 @@ class Monitor(models.Model):
     response_time_ms = models.FloatField(null=True, blank=True)
     last_detail = models.CharField(max_length=500, blank=True)
     last_facts = models.JSONField(default=dict, blank=True)
+    # The last checks' alertable states, oldest first ("u" up, "d" down), for flap detection.
+    flap_history = models.CharField(max_length=21, blank=True)
+    flapping = models.BooleanField(default=False)
     last_ping_at = models.DateTimeField(null=True, blank=True)
     last_ping_kind = models.CharField(max_length=8, blank=True)
     last_ping_body = models.TextField(blank=True)

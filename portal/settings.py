@@ -33,7 +33,21 @@ def _git_commit():
         return None
 
 
+def _encryption_key_from_var_dir():
+    """A Fernet key generated once into var/, for a single machine without configuration."""
+    from cryptography.fernet import Fernet
+
+    key_file = VAR_DIR / "encryption_key"
+    if not key_file.exists():
+        key_file.write_bytes(Fernet.generate_key())
+        key_file.chmod(0o600)
+    return key_file.read_text().strip()
+
+
 SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_var_dir()
+# Channel secrets are encrypted at rest with the first key; every key decrypts, so a key is
+# rotated by putting the new one first (then `manage.py rotate_secrets`, see README).
+ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [_encryption_key_from_var_dir()]
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -147,7 +161,9 @@ else:
 # Config as code: one section per top-level key of a config file, applied in this order
 # (deletions in the reverse order).
 CONFIG_SECTIONS = [
+    "incidents.config_sections.ChannelSection",
     "monitors.config_section.MonitorSection",
+    "incidents.config_sections.AlertRuleSection",
 ]
 
 # Checks -----------------------------------------------------------------
@@ -157,6 +173,18 @@ CHECK_BODY_LIMIT = 1024 * 1024
 PING_BODY_LIMIT = 10_000
 PORT = env.int("PORT", default=8000)
 VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
+
+# Alerting -----------------------------------------------------------------
+
+# Channel targets on loopback, private or link-local addresses are refused (at save time
+# and at connect time) unless this is set; the tests and `make run`'s demo set it.
+CHANNELS_ALLOW_PRIVATE_IPS = env.bool("CHANNELS_ALLOW_PRIVATE_IPS", default=False)
+# When the daily summary goes out, in TIME_ZONE (hourly summaries go out on the hour).
+DAILY_DIGEST_AT = env.str("DAILY_DIGEST_AT", default="08:00")
+# Flap detection, in the manner of Nagios: the weighted share of state changes over the
+# last 21 checks; a monitor starts flapping above the first and stops below the second.
+FLAP_START_PERCENT = env.float("FLAP_START_PERCENT", default=30.0)
+FLAP_STOP_PERCENT = env.float("FLAP_STOP_PERCENT", default=15.0)
 
 # Auth, API -----------------------------------------------------------------
 

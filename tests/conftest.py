@@ -13,6 +13,12 @@ def plain_static_files(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def channels_may_use_loopback(settings):
+    """Test receivers listen on loopback, which production refuses for channels by default."""
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = True
+
+
 @pytest.fixture
 def http_target():
     target = HTTPTarget().start()

@@ -25,7 +25,12 @@ def test_database_url():
 
 
 def child_env(**overrides):
-    env = {**os.environ, "DATABASE_URL": test_database_url(), "DJANGO_SETTINGS_MODULE": "portal.settings"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": test_database_url(),
+        "DJANGO_SETTINGS_MODULE": "portal.settings",
+        "CHANNELS_ALLOW_PRIVATE_IPS": "true",
+    }
     env.update({key: str(value) for key, value in overrides.items()})
     return env
 
