@@ -1,0 +1,3 @@
+"""The incidents admin, one module per model family."""
+
+from incidents.admin import events  # noqa: F401
