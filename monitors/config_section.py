@@ -1,8 +1,16 @@
-"""The `monitors:` section: one mapping per monitor, matched by name, saved by monitor_save."""
+"""The `monitors:` section: one mapping per monitor, matched by name, saved by monitor_save.
+
+A monitor's `channels: [names]` is a shortcut for an alert rule on that monitor alone
+(every event kind, those channels, immediately). The rule ("<monitor> (monitor channels)")
+belongs to the monitor's entry: created, updated and deleted with it, exported as its
+`channels:` key, and left out of the `alert_rules:` section.
+"""
 
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
+from incidents.config_sections import MONITOR_RULE_SUFFIX, missing_names, monitor_rule_name, rows_named
+from incidents.models import AlertRule, Channel, Source
 from monitors.models import Monitor, Tag
 from monitors.services import monitor_save
 from monitors.status_spec import format_status_spec
@@ -34,6 +42,7 @@ class MonitorSection(ModelSection):
         _key("slow_ms", v.optional(v.integer)),
         _key("severity", v.text),
         _key("tags", v.slug_list(Tag._meta.get_field("name"))),
+        _key("channels", v.string_list),
         _key("public", v.boolean),
         _key("paused", v.boolean),
         # http
@@ -62,11 +71,67 @@ class MonitorSection(ModelSection):
         _key("query", v.text),
     )
 
+    def queryset(self):
+        """Monitors, each with `config_channels`: the channels of its shortcut rule."""
+        monitors = list(super().queryset())
+        rules = AlertRule.objects.filter(name__endswith=MONITOR_RULE_SUFFIX).prefetch_related("sources", "channels")
+        channels = {
+            source.key: sorted(channel.name for channel in rule.channels.all())
+            for rule in rules
+            for source in rule.sources.all()
+        }
+        for monitor in monitors:
+            monitor.config_channels = channels.get(monitor.source_key, [])
+        return monitors
+
+    def default(self, name):
+        return [] if name == "channels" else super().default(name)
+
+    def current_value(self, instance, name):
+        if name == "channels":
+            return instance.config_channels
+        return super().current_value(instance, name)
+
+    def check_references(self, item, names, problems):
+        if "channels" not in item.values:
+            return
+        if not hasattr(self, "_channel_names"):
+            self._channel_names = names.available("channels", Channel.objects.values_list("name", flat=True))
+        for line in missing_names("channel", item.values["channels"], self._channel_names):
+            problems.add(item, line, key="channels")
+
+    def apply(self, change):
+        if change.action == "delete":
+            _monitor_rule(Monitor.objects.get(pk=change.pk)).delete()
+        super().apply(change)
+
     def save(self, instance, related):
         monitor_save(instance, tags=related.get("tags"))
+        if "channels" in related:
+            _set_monitor_channels(instance, related["channels"])
 
     def export_one(self, instance):
         entry = super().export_one(instance)
         if instance.kind != "heartbeat":
             entry.pop("ping_uuid", None)
         return entry
+
+
+def _monitor_rule(monitor):
+    return AlertRule.objects.filter(name__endswith=MONITOR_RULE_SUFFIX, sources__key=monitor.source_key)
+
+
+def _set_monitor_channels(monitor, names):
+    """Create, update or delete the monitor's shortcut rule (no channels: no rule)."""
+    rule = _monitor_rule(monitor).first()
+    if not names:
+        if rule:
+            rule.delete()
+        return
+    rule = rule or AlertRule()
+    rule.name = monitor_rule_name(monitor.name)
+    rule.event_kinds = []
+    rule.full_clean()
+    rule.save()
+    rule.sources.set([Source.objects.get(key=monitor.source_key)])
+    rule.channels.set(rows_named(Channel, names, "channel"))

@@ -243,7 +243,7 @@ INVALID = {  # id: (file, the one line expected; {path} is the file's path)
     ),
     "unknown-section": (
         "monitors: []\nchannel: []\n",
-        "channel: unknown top-level key (known: monitors)",
+        "channel: unknown top-level key (known: channels, monitors, alert_rules)",
     ),
     "section-not-a-list": (
         "monitors:\n",
@@ -413,7 +413,7 @@ def test_an_invalid_update_leaves_a_valid_update_unsaved(existing, write):
 def test_every_problem_of_a_file_is_listed_one_a_line_in_file_order(db, write):
     path = write(
         """
-        channels: []
+        channel: []
         monitors:
           - name: api-health
             kind: http
@@ -434,7 +434,7 @@ def test_every_problem_of_a_file_is_listed_one_a_line_in_file_order(db, write):
     )
 
     assert apply_fails(path) == [
-        "channels: unknown top-level key (known: monitors)",
+        "channel: unknown top-level key (known: channels, monitors, alert_rules)",
         'monitors[0] "api-health": colour: unknown key',
         'monitors[0] "api-health": interval: must be at least 20s',
         'monitors[0] "api-health": url: only http:// and https:// URLs can be checked',
@@ -553,7 +553,8 @@ def test_export_then_apply_changes_nothing(with_secrets, write):
     make("nightly", kind="heartbeat", period=86400, grace=1800, paused=True)
     before = snapshot()
 
-    assert apply(write(export()), "--prune") == ["No changes (5 unchanged)."]
+    # 5 monitors and the default alert rule, which export writes too
+    assert apply(write(export()), "--prune") == ["No changes (6 unchanged)."]
     assert snapshot() == before
 
 
@@ -564,7 +565,8 @@ def test_an_export_rebuilds_the_same_monitors_in_an_empty_database(db, write):
     first = export()
     Monitor.objects.all().delete()
 
-    assert apply(write(first))[-1] == "3 created, 0 updated, 0 deleted, 0 unchanged."
+    # the default alert rule is there already
+    assert apply(write(first))[-1] == "3 created, 0 updated, 0 deleted, 1 unchanged."
     assert export() == first
     assert Monitor.objects.get(name="nightly").ping_url == ping_url, "cron jobs keep pinging the same URL"
 

@@ -10,7 +10,7 @@ from abc import ABC, abstractmethod
 import difflib
 from dataclasses import dataclass, field
 
-from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, FieldDoesNotExist, ValidationError
 
 from core.config.values import as_clause
 
@@ -58,6 +58,26 @@ class Item:
     def label(self):
         where = f"{self.section}[{self.index}]"
         return f'{where} "{self.name}"' if self.name else where
+
+
+@dataclass(frozen=True)
+class FileNames:
+    """The names each section of the file defines, so one section can check another's references.
+
+    `sections` maps a section's key to the names its items give; a section the file leaves
+    out is absent (its rows stay as they are).
+    """
+
+    sections: dict = field(default_factory=dict)
+    prune: bool = False
+
+    def available(self, section_key, existing):
+        """Names a reference may use once the file is applied: the file's own, plus the
+        `existing` rows' unless the file's section replaces them (--prune)."""
+        defined = set(self.sections.get(section_key, ()))
+        if self.prune and section_key in self.sections:
+            return defined
+        return defined | set(existing)
 
 
 @dataclass
@@ -173,10 +193,12 @@ class ModelSection(ABC):
 
     # Planning ---------------------------------------------------------------
 
-    def plan(self, items, problems, *, prune):
+    def plan(self, items, problems, *, prune, names=None):
         existing = {instance.name: instance for instance in self.queryset()}
         plan = Plan()
+        names = names or FileNames(prune=prune)
         for item in items:
+            self.check_references(item, names, problems)
             if not item.name:  # already a problem; its other fields are still judged
                 self._validate(item, self._build(None, self.desired(item)), problems)
                 continue
@@ -192,6 +214,13 @@ class ModelSection(ABC):
         else:
             plan.kept = len(stale)
         return plan
+
+    def check_references(self, item, names, problems):
+        """Report names of other rows (in this file or the database) that will not exist.
+
+        `names` is a FileNames. Rows are looked up by name when the change is applied,
+        after the sections before this one have written theirs.
+        """
 
     def _plan_item(self, item, current, problems):
         desired = self.desired(item)
@@ -280,7 +309,8 @@ class ModelSection(ABC):
     # Model facts ---------------------------------------------------------------
 
     def queryset(self):
-        return self.model.objects.prefetch_related(*self.related_names()).order_by("name")
+        many = [name for name in self.related_names() if self.model_field(name)]
+        return self.model.objects.prefetch_related(*many).order_by("name")
 
     def current_value(self, instance, name):
         """A column's value; for a many-to-many key, the sorted names (str) of the related rows."""
@@ -294,11 +324,20 @@ class ModelSection(ABC):
 
     def required(self):
         """Keys whose column has no default and may not be blank (always `name`)."""
-        fields = [self.model._meta.get_field(key.name) for key in self.keys]
-        return [f.name for f in fields if not (f.has_default() or f.blank or f.null)]
+        fields = [self.model_field(key.name) for key in self.keys]
+        return [f.name for f in fields if f and not (f.has_default() or f.blank or f.null)]
 
     def related_names(self):
-        return [key.name for key in self.keys if self.model._meta.get_field(key.name).many_to_many]
+        """Keys saved apart from the row's columns, by `save`: many-to-many fields, and keys
+        that are no field of the model (a subclass gives their `default` and `current_value`)."""
+        fields = {key.name: self.model_field(key.name) for key in self.keys}
+        return [name for name, model_field in fields.items() if model_field is None or model_field.many_to_many]
+
+    def model_field(self, name):
+        try:
+            return self.model._meta.get_field(name)
+        except FieldDoesNotExist:
+            return None
 
     def key_named(self, name):
         return next((key for key in self.keys if key.name == name), None)

@@ -9,7 +9,7 @@ from django.core.exceptions import ObjectDoesNotExist, ValidationError
 from django.db import transaction
 from django.utils.module_loading import import_string
 
-from core.config.base import Plan, Problems
+from core.config.base import FileNames, Plan, Problems
 
 EXPORT_HEADER = (
     "# Vigil configuration: `manage.py apply_config FILE` applies it.\n"
@@ -43,9 +43,10 @@ def plan_document(document, *, prune=False):
             problems.add(key, f"unknown top-level key (known: {', '.join(names)})")
     given = [section for section in known if section.key in document]
     parsed = [(section, section.parse(document[section.key], problems)) for section in given]
+    names = FileNames({section.key: [item.name for item in items if item.name] for section, items in parsed}, prune)
     plan = Plan()
     for section, items in parsed:
-        plan.add(section.plan(items, problems, prune=prune))
+        plan.add(section.plan(items, problems, prune=prune, names=names))
     if problems:
         raise ConfigError(problems.lines)
     return plan

@@ -87,6 +87,13 @@ def dump_duration(seconds):
     return None if seconds is None else format_duration(seconds)
 
 
+def string_list(value):
+    """A list of strings (names of other rows, say); sorted, no repeats."""
+    if not isinstance(value, list) or not all(isinstance(item, str) and item for item in value):
+        raise ValueError("must be a list of strings")
+    return sorted(set(value))
+
+
 def slug_list(model_field):
     """A list of names each valid for `model_field` (e.g. Tag.name); sorted, no repeats."""
 
