@@ -10,7 +10,13 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from monitors.models import CheckResult, Kind, Monitor, RunnerLease, StateChange, Status, Tag
-from monitors.services import monitor_pause, monitor_resume, monitor_save, monitors_check_now
+from monitors.services import (
+    monitor_pause,
+    monitor_register_source,
+    monitor_resume,
+    monitor_save,
+    monitors_check_now,
+)
 
 STATUS_COLOURS = {
     Status.NOT_CHECKED: "#9e9e9e",
@@ -275,6 +281,10 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         # Tags are saved afterwards by save_related (form.save_m2m).
         monitor_save(obj)
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        monitor_register_source(form.instance)
 
     # Columns and read-only fields ------------------------------------------------
 

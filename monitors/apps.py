@@ -1,5 +1,12 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete
 
 
 class MonitorsConfig(AppConfig):
     name = "monitors"
+
+    def ready(self):
+        from monitors.models import Monitor
+        from monitors.services import monitor_forget_source
+
+        post_delete.connect(monitor_forget_source, sender=Monitor, dispatch_uid="monitors.forget_source")

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from incidents.sources import source_forget, source_upsert
 from monitors.checks import prepare, run_check
 from monitors.engine import claim_now, record_outcomes
 from monitors.models import Kind, Monitor, StateChange, Status, Tag
@@ -28,7 +29,22 @@ def monitor_save(monitor, *, tags=None):
         _save_settings(monitor)
     if tags is not None:
         monitor.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
+    monitor_register_source(monitor)
     return monitor
+
+
+def monitor_register_source(monitor):
+    """Keep the monitor's Source row (name and tags) in step, so alert rules can name it.
+
+    The admin saves tags after the monitor (save_related), so it calls this again then.
+    """
+    tags = monitor.tags.values_list("name", flat=True)
+    source_upsert(key=monitor.source_key, kind="monitor", name=monitor.name, tags=list(tags))
+
+
+def monitor_forget_source(sender, instance, **kwargs):
+    """post_delete receiver: every delete path (admin, bulk, API, config --prune) lands here."""
+    source_forget(key=instance.source_key)
 
 
 def _save_settings(monitor):

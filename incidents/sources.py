@@ -1,0 +1,36 @@
+"""Sources register here: monitors and backup sources keep a Source row under a stable key,
+so rules name the row and follow renames without incidents importing those apps."""
+
+import logging
+
+from django.db import transaction
+
+from incidents.models import AlertRule, Source
+
+log = logging.getLogger(__name__)
+
+
+def source_upsert(*, key, kind, name, tags):
+    """Create or update the source with this key (its name and tags follow the thing it is)."""
+    source, _ = Source.objects.update_or_create(
+        key=key, defaults={"kind": kind, "name": name, "tags": sorted(set(tags))}
+    )
+    return source
+
+
+@transaction.atomic
+def source_forget(*, key):
+    """Delete the source. A rule that named only this source (and no tags) is disabled:
+    with no sources left it would otherwise match every source."""
+    source = Source.objects.filter(key=key).first()
+    if source is None:
+        return
+    orphaned = [rule.pk for rule in source.rules.prefetch_related("sources") if _only_source(rule, source)]
+    source.delete()
+    if orphaned:
+        AlertRule.objects.filter(pk__in=orphaned).update(enabled=False)
+        log.warning("Disabled %d alert rule(s) whose only source %s was deleted", len(orphaned), key)
+
+
+def _only_source(rule, source):
+    return not rule.tags and [s.pk for s in rule.sources.all()] == [source.pk]
