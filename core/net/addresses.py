@@ -1,5 +1,9 @@
-"""Address policy: which addresses checks may connect to, resolving names within a
-deadline, and `connect()`, the one way checks open a TCP connection."""
+"""Address policies: which addresses checks (`blocked_reason`) and channels
+(`channel_blocked_reason`) may connect to, resolving names within a deadline, and
+`connect()`, the one way either opens a TCP connection.
+
+A policy is a function of an address string returning why it is refused, or None.
+"""
 
 import ipaddress
 import os
@@ -13,6 +17,8 @@ from .deadline import DeadlineExceeded
 
 CLOUD_METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
 THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+# Link-local for checks (allowed with CHECKS_ALLOW_LINK_LOCAL), but never a channel's target.
+CHANNEL_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("169.254.170.2")}
 
 
 class BlockedAddress(OSError):
@@ -48,11 +54,38 @@ def blocked_reason(address):
     return None
 
 
-def resolve(host, port, *, deadline):
+def channel_blocked_reason(address):
+    """Why a notification channel may not connect to `address`, or None.
+
+    Channel targets are typed in by people and reached from inside the network, so
+    only public addresses are allowed: loopback, private (RFC 1918, ULA, CGNAT …) and
+    link-local are refused unless settings.CHANNELS_ALLOW_PRIVATE_IPS. Cloud metadata,
+    multicast and unspecified addresses are refused whatever the setting.
+    """
+    ip = ipaddress.ip_address(address)
+    ip = getattr(ip, "ipv4_mapped", None) or ip
+    if ip.is_unspecified or (ip.version == 4 and ip in THIS_NETWORK):
+        return "unspecified"
+    if ip.is_multicast:
+        return "multicast"
+    if ip in CLOUD_METADATA or ip in CHANNEL_METADATA:
+        return "cloud metadata"
+    if settings.CHANNELS_ALLOW_PRIVATE_IPS:
+        return None
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_link_local:
+        return "link-local"
+    if ip.is_private or not ip.is_global:
+        return "private"
+    return None
+
+
+def resolve(host, port, *, deadline, policy=blocked_reason):
     """Allowed (family, sockaddr) pairs for host:port; BlockedAddress if none is allowed."""
     allowed, refused = [], None
     for family, _, _, _, sockaddr in _getaddrinfo(host, port, deadline):
-        reason = blocked_reason(sockaddr[0])
+        reason = policy(sockaddr[0])
         if reason:
             refused = refused or BlockedAddress(sockaddr[0], reason)
         elif (family, sockaddr) not in allowed:
@@ -98,10 +131,10 @@ def _resolver():
         return _resolver_pool
 
 
-def connect(host, port, *, deadline):
-    """A TCP socket connected to an allowed address of host:port, watched by `deadline`."""
+def connect(host, port, *, deadline, policy=blocked_reason):
+    """A TCP socket connected to an address of host:port that `policy` allows, watched by `deadline`."""
     error = None
-    for family, sockaddr in resolve(host, port, deadline=deadline):
+    for family, sockaddr in resolve(host, port, deadline=deadline, policy=policy):
         sock = socket.socket(family, socket.SOCK_STREAM)
         try:
             sock.settimeout(deadline.left())

@@ -9,17 +9,18 @@ from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
-from .addresses import connect
+from .addresses import blocked_reason, connect
 from .tls import HTTP_ALPN, tls_context
 
 
-def http_session(deadline, *, verify):
-    """A fresh Session for one check: no environment proxies or .netrc, no redirect
-    following of its own (see `CheckSession`), every connection through `connect()`."""
+def http_session(deadline, *, verify, policy=blocked_reason):
+    """A fresh Session for one check (or one delivery, with the channel policy): no
+    environment proxies or .netrc, no redirect following of its own (see `CheckSession`),
+    every connection through `connect()` with `policy`."""
     session = CheckSession()
     session.trust_env = False
     session.verify = verify
-    adapter = _GuardedAdapter(deadline, tls_context(verify=verify, alpn=HTTP_ALPN))
+    adapter = _GuardedAdapter(deadline, tls_context(verify=verify, alpn=HTTP_ALPN), policy)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
@@ -39,13 +40,14 @@ class CheckSession(requests.Session):
 
 
 class _GuardedAdapter(HTTPAdapter):
-    def __init__(self, deadline, ssl_context):
-        self._deadline, self._ssl_context = deadline, ssl_context
+    def __init__(self, deadline, ssl_context, policy):
+        self._deadline, self._ssl_context, self._policy = deadline, ssl_context, policy
         super().__init__(pool_connections=1, pool_maxsize=1, max_retries=0)
 
     def init_poolmanager(self, connections, maxsize, block=False, **pool_kwargs):
         self.poolmanager = _GuardedPoolManager(
-            num_pools=connections, maxsize=maxsize, block=block, deadline=self._deadline, **pool_kwargs
+            num_pools=connections, maxsize=maxsize, block=block, deadline=self._deadline, policy=self._policy,
+            **pool_kwargs,
         )
 
     def build_connection_pool_key_attributes(self, request, verify, cert=None):
@@ -55,14 +57,15 @@ class _GuardedAdapter(HTTPAdapter):
 
 
 class _GuardedPoolManager(PoolManager):
-    def __init__(self, *args, deadline, **kwargs):
+    def __init__(self, *args, deadline, policy, **kwargs):
         super().__init__(*args, **kwargs)
         self.pool_classes_by_scheme = {"http": _HTTPPool, "https": _HTTPSPool}
-        self._deadline = deadline
+        self._deadline, self._policy = deadline, policy
 
     def _new_pool(self, scheme, host, port, request_context=None):
         pool = super()._new_pool(scheme, host, port, request_context)
-        pool.conn_kw["deadline"] = self._deadline  # handed to every connection the pool makes
+        # handed to every connection the pool makes
+        pool.conn_kw.update(deadline=self._deadline, policy=self._policy)
         return pool
 
 
@@ -70,13 +73,13 @@ class _GuardedConnection:
     """Opens its socket with `connect()`; urllib3 does the rest (TLS with SNI and hostname
     checks against the URL's host, which `connect()` never changes)."""
 
-    def __init__(self, *args, deadline, **kwargs):
-        self._deadline = deadline
+    def __init__(self, *args, deadline, policy, **kwargs):
+        self._deadline, self._policy = deadline, policy
         super().__init__(*args, **kwargs)
 
     def _new_conn(self):
         try:
-            return connect(self._dns_host, self.port, deadline=self._deadline)
+            return connect(self._dns_host, self.port, deadline=self._deadline, policy=self._policy)
         except socket.gaierror as exc:
             raise NameResolutionError(self.host, self, exc) from exc
         except TimeoutError as exc:
