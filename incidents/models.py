@@ -129,6 +129,12 @@ class Channel(models.Model):
     def __str__(self):
         return self.name
 
+    def clean(self):
+        """Each kind's required fields, and the address guard on the URL (see `incidents.channels.targets`)."""
+        from incidents.channels.targets import validate_channel
+
+        validate_channel(self)
+
 
 class AlertRule(models.Model):
     """Which events go to which channels, how soon, and who hears when nobody acknowledges.

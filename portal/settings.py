@@ -179,6 +179,17 @@ VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").r
 # Channel targets on loopback, private or link-local addresses are refused (at save time
 # and at connect time) unless this is set; the tests and `make run`'s demo set it.
 CHANNELS_ALLOW_PRIVATE_IPS = env.bool("CHANNELS_ALLOW_PRIVATE_IPS", default=False)
+# Delivery of the outbox: a worker leases a channel while it sends for it; sends at most one
+# message per NOTIFY_MIN_GAP_SECONDS to a channel (Slack allows about one a second);
+# retries transient failures after these delays (the last repeats) and gives up after
+# NOTIFY_GIVE_UP_AFTER seconds; every send has a total deadline of NOTIFY_TIMEOUT seconds.
+NOTIFY_LEASE_SECONDS = env.int("NOTIFY_LEASE_SECONDS", default=60)
+NOTIFY_MIN_GAP_SECONDS = env.float("NOTIFY_MIN_GAP_SECONDS", default=1.0)
+NOTIFY_RETRY_DELAYS = env.list("NOTIFY_RETRY_DELAYS", cast=float, default=[30, 60, 120, 300, 600, 1800, 3600])
+NOTIFY_GIVE_UP_AFTER = env.int("NOTIFY_GIVE_UP_AFTER", default=48 * 3600)
+NOTIFY_TIMEOUT = env.float("NOTIFY_TIMEOUT", default=10.0)
+NOTIFY_CONCURRENCY = env.int("NOTIFY_CONCURRENCY", default=8)
+SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api").rstrip("/")
 # When the daily summary goes out, in TIME_ZONE (hourly summaries go out on the hour).
 DAILY_DIGEST_AT = env.str("DAILY_DIGEST_AT", default="08:00")
 # Flap detection, in the manner of Nagios: the weighted share of state changes over the
