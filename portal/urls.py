@@ -1,6 +1,7 @@
 from django.contrib import admin
-from django.urls import include, path
+from django.urls import include, path, re_path
 
+from incidents.events_api import EventsView
 from monitors import views as monitor_views
 from portal.health import health
 
@@ -14,5 +15,6 @@ urlpatterns = [
     path("ping/<uuid:ping_uuid>", monitor_views.ping, name="ping"),
     path("ping/<uuid:ping_uuid>/start", monitor_views.ping, {"kind": "start"}, name="ping-start"),
     path("ping/<uuid:ping_uuid>/fail", monitor_views.ping, {"kind": "fail"}, name="ping-fail"),
+    re_path(r"^api/events/?$", EventsView.as_view(), name="events-api"),
     path("api/", include("portal.api_urls")),
 ]

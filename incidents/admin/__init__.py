@@ -1,3 +1,4 @@
 """The incidents admin, one module per model family."""
 
 from incidents.admin import events  # noqa: F401
+from incidents.admin import sources  # noqa: F401
