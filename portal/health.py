@@ -8,10 +8,12 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from incidents.models import Channel, Notification
 from monitors.models import RunnerLease
 
 STARTED_AT = timezone.now()
 DISPATCHER_SILENCE = timedelta(minutes=2)
+NOTIFICATION_OVERDUE = timedelta(minutes=5)
 
 
 def last_dispatch():
@@ -19,6 +21,15 @@ def last_dispatch():
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return RunnerLease.objects.order_by("-renewed_at").values_list("renewed_at", flat=True).first()
+
+
+def notifications_state(now):
+    """"failing" if an enabled channel is failing, "backlog" if a due notification waits
+    more than five minutes (nobody delivers), else "ok". Two indexed queries."""
+    if Channel.objects.filter(enabled=True, failing=True).exists():
+        return "failing"
+    overdue = Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lt=now - NOTIFICATION_OVERDUE)
+    return "backlog" if overdue.exists() else "ok"
 
 
 @never_cache
@@ -29,10 +40,14 @@ def health(request):
     try:
         last = last_dispatch()
     except DatabaseError:
-        services = {"database": "down", "backgroundJobs": "unknown"}
+        services = {"database": "down", "backgroundJobs": "unknown", "notifications": "unknown"}
     else:
         recent = last is not None and now - last <= DISPATCHER_SILENCE
-        services = {"database": "ok", "backgroundJobs": "ok" if recent else "stalled"}
+        services = {
+            "database": "ok",
+            "backgroundJobs": "ok" if recent else "stalled",
+            "notifications": notifications_state(now),
+        }
     healthy = all(state == "ok" for state in services.values())
     body = {
         "status": "ok" if healthy else "degraded",

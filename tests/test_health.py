@@ -1,4 +1,4 @@
-"""/health for load balancers: database and background jobs."""
+"""/health for load balancers: database, background jobs and notifications."""
 
 from datetime import timedelta
 
@@ -6,6 +6,7 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
+from incidents.models import Channel, Notification
 from monitors.models import RunnerLease
 from tests.servers import free_port
 
@@ -24,7 +25,7 @@ def test_healthy_when_a_runner_renewed_its_lease_recently(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert body["services"] == {"database": "ok", "backgroundJobs": "ok"}
+    assert body["services"] == {"database": "ok", "backgroundJobs": "ok", "notifications": "ok"}
     assert set(body) == {"status", "services", "timestamp", "uptime"}
 
 
@@ -58,3 +59,35 @@ def test_degraded_when_the_database_does_not_answer(client, tmp_path):
         connection.settings_dict.update(saved)
     assert response.status_code == 503
     assert response.json()["services"]["database"] == "down"
+
+
+def owe(channel, *, due_ago):
+    now = timezone.now()
+    Notification.objects.create(
+        channel=channel, kind="problem", payload={"title": "t"}, created_at=now - due_ago, next_attempt_at=now - due_ago
+    )
+
+
+@pytest.mark.django_db
+def test_degraded_when_an_enabled_channel_is_failing(client):
+    renew(timedelta(seconds=10))
+    Channel.objects.create(name="off", kind="slack", enabled=False, failing=True)
+    assert client.get("/health").json()["services"]["notifications"] == "ok"
+    Channel.objects.create(name="slack", kind="slack", failing=True, last_error="Slack answered 404 (no_team)")
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["status"] == "degraded"
+    assert response.json()["services"]["notifications"] == "failing"
+    assert "no_team" not in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_degraded_when_a_due_notification_waits_more_than_five_minutes(client):
+    renew(timedelta(seconds=10))
+    channel = Channel.objects.create(name="slack", kind="slack")
+    owe(channel, due_ago=timedelta(minutes=4))
+    assert client.get("/health").json()["services"]["notifications"] == "ok"
+    owe(channel, due_ago=timedelta(minutes=6))
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["services"]["notifications"] == "backlog"
