@@ -13,6 +13,7 @@ class Periodic:
 PERIODIC_JOBS = [
     Periodic("monitors.ensure_runners", "monitors.tasks.ensure_runners", minutes=1),
     Periodic("incidents.deliver", "incidents.tasks.deliver_pending", minutes=1),
+    Periodic("incidents.escalate", "incidents.tasks.escalate_and_remind", minutes=1),
 ]
 
 

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path, re_path
 
+from incidents import views as incident_views
 from incidents.events_api import EventsView
 from monitors import views as monitor_views
 from portal.health import health
@@ -16,5 +17,6 @@ urlpatterns = [
     path("ping/<uuid:ping_uuid>/start", monitor_views.ping, {"kind": "start"}, name="ping-start"),
     path("ping/<uuid:ping_uuid>/fail", monitor_views.ping, {"kind": "fail"}, name="ping-fail"),
     re_path(r"^api/events/?$", EventsView.as_view(), name="events-api"),
+    path("incidents/ack/<str:token>/", incident_views.acknowledge, name="incident-acknowledge"),
     path("api/", include("portal.api_urls")),
 ]

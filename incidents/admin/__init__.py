@@ -2,3 +2,5 @@
 
 from incidents.admin import events  # noqa: F401
 from incidents.admin import sources  # noqa: F401
+from incidents.admin import incidents  # noqa: F401
+from incidents.admin import rules  # noqa: F401

@@ -1,0 +1,67 @@
+"""Alert rules: which events go to which channels, how soon, and who hears when nobody acknowledges."""
+
+from django import forms
+from django.contrib import admin
+from django.core.exceptions import ValidationError
+
+from incidents.admin.access import SuperAdminOnly
+from incidents.event_sources import event_source_tags
+from incidents.events import EVENT_KINDS
+from incidents.models import AlertRule
+
+
+class AlertRuleForm(forms.ModelForm):
+    event_kinds = forms.MultipleChoiceField(
+        choices=[(kind, kind) for kind in EVENT_KINDS],
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every kind. Rules routing down, up or heartbeat missed also route flapping notices.",
+    )
+    runbook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
+    tags = forms.CharField(
+        required=False, help_text="Comma-separated source tags, e.g. prod, billing. No sources and no tags: every source."
+    )
+
+    class Meta:
+        model = AlertRule
+        fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["tags"] = ", ".join(self.instance.tags or [])
+
+    def clean_tags(self):
+        tags = [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
+        try:
+            return event_source_tags(tags)
+        except ValidationError as exc:
+            raise forms.ValidationError(exc.messages) from None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("all_channels") and not cleaned.get("channels") and not cleaned.get("escalation_channels"):
+            raise forms.ValidationError("Pick channels, or tick all channels: this rule would send nothing.")
+        if cleaned.get("escalate_after") == 0:
+            self.add_error("escalate_after", "Give a number of seconds above zero, or leave it empty for the SLA.")
+        if cleaned.get("repeat_every") == 0:
+            self.add_error("repeat_every", "Give a number of seconds above zero, or leave it empty for no reminders.")
+        return cleaned
+
+
+@admin.register(AlertRule)
+class AlertRuleAdmin(SuperAdminOnly, admin.ModelAdmin):
+    form = AlertRuleForm
+    list_display = ["name", "enabled", "kinds", "delivery", "severity", "all_channels"]
+    list_filter = ["enabled", "delivery", "severity"]
+    search_fields = ["name"]
+    filter_horizontal = ["sources", "channels", "escalation_channels"]
+    fieldsets = [
+        (None, {"fields": ["name", "enabled", "event_kinds"]}),
+        ("Which sources", {"fields": ["sources", "tags"]}),
+        ("Where and how soon", {"fields": ["severity", "channels", "all_channels", "delivery", "runbook_url"]}),
+        ("Nobody acknowledged", {"fields": ["escalate_after", "escalation_channels", "repeat_every"]}),
+    ]
+
+    @admin.display(description="Event kinds")
+    def kinds(self, obj):
+        return ", ".join(obj.event_kinds) or "every kind"

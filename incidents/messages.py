@@ -1,0 +1,88 @@
+"""Notification payloads, rendered once when the outbox row is written (senders read nothing else)."""
+
+from incidents.links import ack_url, incident_url
+
+
+def human_duration(seconds):
+    """"12 min 4 s", "2 h 5 min", "3 d 4 h": the two largest units that are not zero."""
+    seconds = max(int(seconds), 0)
+    days, rest = divmod(seconds, 86400)
+    hours, rest = divmod(rest, 3600)
+    minutes, secs = divmod(rest, 60)
+    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if n]
+    return " ".join(parts[:2]) or "0 s"
+
+
+def problem_seconds(event, incident):
+    """How long the problem lasted: since the incident opened, else what the source measured."""
+    if incident is not None and incident.opened_at:
+        return max(round((event.occurred_at - incident.opened_at).total_seconds()), 0)
+    measured = event.details.get("problem_seconds")
+    return int(measured) if isinstance(measured, (int, float)) else None
+
+
+def event_status(event):
+    if event.kind == "monitor_flapping":
+        return "flapping"
+    details = event.details
+    return str(details.get("to") or details.get("status") or "")
+
+
+def event_title(event, duration):
+    if duration is not None and event.kind == "monitor_up":
+        return f"{event.summary} after {human_duration(duration)}"
+    return event.summary
+
+
+def event_text(event, duration):
+    detail = str(event.details.get("detail") or "")
+    if duration is not None and event.kind != "monitor_up":
+        return " ".join(filter(None, [detail, f"It lasted {human_duration(duration)}."]))
+    return detail
+
+
+def event_payload(event, *, severity, source_name, incident, runbook_url, recovery):
+    duration = problem_seconds(event, incident) if recovery else None
+    return {
+        "title": event_title(event, duration),
+        "text": event_text(event, duration),
+        "severity": severity,
+        "kind": event.kind,
+        "source": source_name,
+        "status": event_status(event),
+        "duration_seconds": duration,
+        **incident_links(incident),
+        "runbook_url": runbook_url,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+
+
+def incident_payload(incident, *, kind, source_name, runbook_url, now):
+    """An escalation or a reminder about an incident nobody has dealt with."""
+    open_for = human_duration((now - incident.opened_at).total_seconds())
+    if kind == "escalation":
+        title = f"Escalated: {incident.ref} {incident.title} (not acknowledged after {open_for})"
+    else:
+        title = f"Reminder: {incident.ref} {incident.title} is still open after {open_for}"
+    return {
+        "title": title,
+        "text": "Acknowledged." if incident.acknowledged_at else "Not acknowledged.",
+        "severity": incident.severity,
+        "kind": kind,
+        "source": source_name,
+        "status": incident.status,
+        "duration_seconds": round((now - incident.opened_at).total_seconds()),
+        **incident_links(incident),
+        "runbook_url": runbook_url,
+        "occurred_at": now.isoformat(),
+    }
+
+
+def incident_links(incident):
+    if incident is None:
+        return {"incident": None, "incident_url": None, "ack_url": None}
+    return {
+        "incident": incident.ref,
+        "incident_url": incident_url(incident),
+        "ack_url": ack_url(incident) if incident.is_open and not incident.acknowledged_at else None,
+    }

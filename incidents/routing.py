@@ -1,0 +1,123 @@
+"""Which rules match an event, which channels hear of it, how soon: pure functions over rows
+loaded once per batch (`load_rules`), so routing costs no query per event."""
+
+from dataclasses import dataclass
+from datetime import datetime, time, timedelta
+
+from django.conf import settings
+from django.utils import timezone
+
+from incidents.models import DEFAULT_SEVERITY, AlertRule, Channel
+
+Delivery = AlertRule.Delivery
+URGENCY = {Delivery.IMMEDIATE: 0, Delivery.HOURLY: 1, Delivery.DAILY: 2}
+# A rule that routes a monitor's down and up also routes the flapping notices that replace them.
+FLAPPING_KINDS = ("monitor_flapping", "monitor_flapping_stopped")
+FLAPPING_ROUTED_BY = ("monitor_down", "monitor_up", "heartbeat_missed")
+
+
+@dataclass(frozen=True)
+class LoadedRule:
+    """An enabled AlertRule with its relations read once."""
+
+    rule: AlertRule
+    source_ids: frozenset
+    channels: tuple
+
+
+@dataclass(frozen=True)
+class Route:
+    rules: tuple  # matching AlertRules, by name
+    deliveries: dict  # Channel → delivery mode (the most urgent of the rules sending there)
+    severity: str  # the most urgent severity the rules give, or ""
+    runbook_url: str
+
+
+def load_rules():
+    rules = AlertRule.objects.filter(enabled=True).prefetch_related("sources", "channels").order_by("name")
+    return [
+        LoadedRule(rule, frozenset(source.pk for source in rule.sources.all()), tuple(rule.channels.all()))
+        for rule in rules
+    ]
+
+
+def load_every_channel(rules):
+    """The enabled channels, read only when some rule sends to all of them."""
+    if not any(loaded.rule.all_channels for loaded in rules):
+        return []
+    return list(Channel.objects.filter(enabled=True))
+
+
+def kinds_routing(kind, dedup_key=""):
+    """The event kinds a rule may name to route an event of this kind.
+
+    The end of a slowness (a `monitor_up` of the "degraded" family) goes where the
+    slowness went, not to everyone told about down and up.
+    """
+    if kind in FLAPPING_KINDS:
+        return {kind, *FLAPPING_ROUTED_BY}
+    if kind == "monitor_up" and dedup_key.endswith(":degraded"):
+        return {"monitor_degraded"}
+    return {kind}
+
+
+def rule_matches(loaded, *, kinds, source):
+    rule = loaded.rule
+    if not rule.enabled:
+        return False
+    if rule.event_kinds and not kinds & set(rule.event_kinds):
+        return False
+    if not loaded.source_ids and not rule.tags:
+        return True
+    if source is None:
+        return False
+    return source.pk in loaded.source_ids or bool(set(rule.tags) & set(source.tags))
+
+
+def route(rules, *, kind, dedup_key, source, every_channel):
+    kinds = kinds_routing(kind, dedup_key)
+    matching = [loaded for loaded in rules if rule_matches(loaded, kinds=kinds, source=source)]
+    deliveries = {}
+    for loaded in matching:
+        for channel in every_channel if loaded.rule.all_channels else loaded.channels:
+            if channel.enabled:
+                deliveries[channel] = most_urgent(deliveries.get(channel), loaded.rule.delivery)
+    severities = [loaded.rule.severity for loaded in matching if loaded.rule.severity]
+    runbooks = [loaded.rule.runbook_url for loaded in matching if loaded.rule.runbook_url]
+    return Route(
+        rules=tuple(loaded.rule for loaded in matching),
+        deliveries=deliveries,
+        severity=min(severities, default=""),
+        runbook_url=runbooks[0] if runbooks else "",
+    )
+
+
+def most_urgent(current, candidate):
+    if current is None:
+        return candidate
+    return min(current, candidate, key=URGENCY.__getitem__)
+
+
+def severity_of(event, route):
+    """The event's own severity, else the rules', else the default."""
+    return event.severity or route.severity or DEFAULT_SEVERITY
+
+
+def due_at(delivery, now):
+    """When a notification is due: now, at the next full hour, or at the next daily summary."""
+    if delivery == Delivery.HOURLY:
+        return now.replace(minute=0, second=0, microsecond=0) + timedelta(hours=1)
+    if delivery == Delivery.DAILY:
+        return next_daily_summary(now)
+    return now
+
+
+def next_daily_summary(now):
+    hour, minute = (int(part) for part in settings.DAILY_DIGEST_AT.split(":"))
+    local = timezone.localtime(now)
+    day = local.date()
+    while True:
+        candidate = timezone.make_aware(datetime.combine(day, time(hour, minute)))
+        if candidate > now:
+            return candidate
+        day += timedelta(days=1)
