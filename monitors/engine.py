@@ -10,12 +10,13 @@ which serialises claims the same way.
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
+from django.conf import settings
 from django.db import connection, transaction
 
 from incidents.events import NewEvent, receive_events
 from monitors.checks import heartbeat
 from monitors.models import CheckResult, Kind, Monitor, StateChange, Status
-from monitors.state import events_for_change, next_step
+from monitors.state import events_for_change, flap_history_after, flap_percent, is_flapping, next_step
 
 RECORDABLE = (Status.NOT_CHECKED, Status.UP, Status.DEGRADED, Status.SEEMS_DOWN, Status.DOWN)
 
@@ -78,10 +79,11 @@ def record_outcomes(checked):
                 continue
             before = Before(live.status, live.status_changed_at, live.last_facts)
             _apply(live, outcome, started)
+            was_flapping = _track_flapping(live)
             events.extend(_certificate_events(live, before, outcome, started))
             if live.status != before.status:
                 changes.append(_state_change(live, before, outcome, started))
-                events.extend(_status_events(live, before, outcome, started))
+            events.extend(_change_events(live, before, outcome, started, was_flapping))
         CheckResult.objects.bulk_create(rows, ignore_conflicts=True)
         update_rows(current.values(), Monitor.CHECK_STATE_FIELDS)
         StateChange.objects.bulk_create(changes)
@@ -159,7 +161,46 @@ def _state_change(live, before, outcome, started):
     )
 
 
-def _status_events(live, before, outcome, started):
+def _track_flapping(live):
+    """Add this check to the flap history and update `flapping`; returns the flag before."""
+    was_flapping = live.flapping
+    live.flap_history = flap_history_after(live.flap_history, live.status)
+    live.flapping = is_flapping(
+        was_flapping=was_flapping,
+        percent=flap_percent(live.flap_history),
+        start=settings.FLAP_START_PERCENT,
+        stop=settings.FLAP_STOP_PERCENT,
+    )
+    return was_flapping
+
+
+def _change_events(live, before, outcome, started, was_flapping):
+    """Status events, with the flapping notices around them: "flapping" comes before the
+    change that started it, "stopped flapping" after the change that ended it. While
+    flapping, down and up are marked so incidents records them without sending them."""
+    flapping = was_flapping or live.flapping
+    events = _status_events(live, before, outcome, started, flapping=flapping) if live.status != before.status else []
+    if live.flapping and not was_flapping:
+        events.insert(0, _flapping_event(live, "monitor_flapping", f"{live.name} is flapping", started))
+    if was_flapping and not live.flapping:
+        summary = f"{live.name} stopped flapping and is {Status(live.status).label.lower()}"
+        events.append(_flapping_event(live, "monitor_flapping_stopped", summary, started))
+    return events
+
+
+def _flapping_event(live, kind, summary, started):
+    return NewEvent(
+        kind=kind,
+        source_key=live.source_key,
+        severity=live.severity,
+        summary=summary,
+        dedup_key=f"{live.source_key}:down",
+        occurred_at=started,
+        details={"monitor": live.name, "status": live.status, "history": live.flap_history},
+    )
+
+
+def _status_events(live, before, outcome, started, *, flapping=False):
     return [
         NewEvent(
             kind=kind,
@@ -175,6 +216,7 @@ def _status_events(live, before, outcome, started):
                 "detail": outcome.detail,
                 "problem_since": before.since.isoformat() if kind == "monitor_up" else None,
                 "problem_seconds": round((started - before.since).total_seconds()) if kind == "monitor_up" else None,
+                **({"flapping": True} if flapping and family == "down" else {}),
             },
         )
         for kind, family in events_for_change(kind=live.kind, old=before.status, new=live.status)

@@ -94,7 +94,7 @@ class Monitor(models.Model):
     # What a check's outcome writes (only `monitors.engine` writes these).
     CHECK_STATE_FIELDS = (
         "status", "status_changed_at", "consecutive_failures", "last_checked_at",
-        "response_time_ms", "last_detail", "last_facts",
+        "response_time_ms", "last_detail", "last_facts", "flap_history", "flapping",
     )
 
     name = models.CharField(max_length=200, unique=True)

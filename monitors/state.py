@@ -40,3 +40,34 @@ def events_for_change(*, kind, old, new):
     if new == Status.DEGRADED and old != Status.DEGRADED:
         events.append(("monitor_degraded", "degraded"))
     return events
+
+
+# Flapping ------------------------------------------------------------------------
+
+FLAP_WINDOW = 21  # checks remembered: 20 transitions between them
+FLAP_TRANSITIONS = FLAP_WINDOW - 1
+
+
+def flap_history_after(history, status):
+    """The history with one more check appended: "d" for down, "u" for anything else
+    (seems down is not down), keeping the last FLAP_WINDOW."""
+    return (history + ("d" if status == Status.DOWN else "u"))[-FLAP_WINDOW:]
+
+
+def flap_percent(history):
+    """The weighted share of state changes over the window, in the manner of Nagios: the
+    oldest of the 20 transitions weighs 0.8 and the newest 1.2, so recent changes count
+    more. A short history is read as the end of a full window (nothing changed before it)."""
+    changes = [older != newer for older, newer in zip(history, history[1:])]
+    first = FLAP_TRANSITIONS - len(changes)
+    weighted = sum(_weight(first + i) for i, changed in enumerate(changes) if changed)
+    return 100 * weighted / FLAP_TRANSITIONS
+
+
+def _weight(position):
+    return 0.8 + 0.4 * position / (FLAP_TRANSITIONS - 1)
+
+
+def is_flapping(*, was_flapping, percent, start, stop):
+    """Hysteresis: start above `start`, stop only below `stop`."""
+    return percent >= stop if was_flapping else percent > start
