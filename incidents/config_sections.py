@@ -151,7 +151,9 @@ class AlertRuleSection(ModelSection):
 
     def check_references(self, item, names, problems):
         if item.name and item.name.endswith(MONITOR_RULE_SUFFIX):
-            problems.add(item, f'names ending in "{MONITOR_RULE_SUFFIX.strip()}" belong to monitors\' channels: key', key="name")
+            reserved = f'names ending in "{MONITOR_RULE_SUFFIX.strip()}" belong to monitors\' channels: key'
+            problems.add(item, reserved, key="name")
+            item.failed.add("name")
         for key in ("monitors", "event_sources", "channels", "escalation_channels"):
             for line in missing_names(NOUNS[key], item.values.get(key, ()), self._names(key, names)):
                 problems.add(item, line, key=key)

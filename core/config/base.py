@@ -21,9 +21,10 @@ class Problems:
     Lines come out in file order: the file's own problems first, then item by item.
     """
 
-    def __init__(self):
+    def __init__(self, sections=()):
+        """`sections`: the sections' keys in file order (else ranked as their problems come)."""
         self._found = []
-        self._section_rank = {}
+        self._section_rank = {key: rank for rank, key in enumerate(sections)}
 
     def add(self, where, message, key=None):
         """`where` is an Item, or a label such as the file's path or a top-level key."""

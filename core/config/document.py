@@ -35,7 +35,7 @@ def plan_file(path, *, prune=False):
 
 def plan_document(document, *, prune=False):
     """Check everything and work out the changes; raises ConfigError listing every problem."""
-    problems = Problems()
+    problems = Problems(sections=list(document))
     known = sections()
     names = [section.key for section in known]
     for key in document:

@@ -5,8 +5,8 @@ from core.config import ConfigError, apply_plan, plan_file
 
 class Command(BaseCommand):
     help = (
-        "Create or update monitors from a YAML file, matched by name. Nothing is changed "
-        "unless the whole file is valid; monitors whose settings already match are left alone."
+        "Create or update monitors, channels and alert rules from a YAML file, matched by name. "
+        "Nothing is changed unless the whole file is valid; rows whose settings already match are left alone."
     )
 
     def add_arguments(self, parser):

@@ -6,7 +6,10 @@ from core.config import export_yaml
 
 
 class Command(BaseCommand):
-    help = "Write the current monitors as a YAML file for apply_config. Secrets are left out."
+    help = (
+        "Write the current monitors, channels and alert rules as a YAML file for apply_config. "
+        "Secrets are left out."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--output", "-o", help="Write to this file instead of stdout.")
