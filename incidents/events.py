@@ -117,10 +117,11 @@ class _Batch:
 
     def run(self):
         plans = [self._plan(event) for event in self.events]
+        self.store.save_changes()
         self.store.create_new()
         notifications = self._write_notifications(plans)
         self._write_timeline(plans, notifications)
-        self.store.save_changes(plans_rules=[(plan.slot, plan.route.rules) for plan in plans if plan.slot])
+        self.store.link_rules([(plan.slot, plan.route.rules) for plan in plans if plan.slot])
         if notifications:
             delivery.kick()
 

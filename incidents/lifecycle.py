@@ -104,9 +104,13 @@ class OpenIncidents:
             for slot in self.new:
                 _create_or_join(slot)
 
-    def save_changes(self, plans_rules):
+    def save_changes(self):
+        """Write resolutions and acknowledgements (before `create_new`: a resolved incident
+        frees its dedup key for the one the same batch opens next)."""
         if self.changed:
             Incident.objects.bulk_update(self.changed.values(), ["status", "resolved_at", "acknowledged_at"])
+
+    def link_rules(self, plans_rules):
         links = {(slot.incident.pk, rule.pk) for slot, rules in plans_rules for rule in rules}
         Through = Incident.rules.through
         Through.objects.bulk_create(

@@ -23,7 +23,7 @@ def ack_token(incident):
 
 
 def ack_url(incident):
-    return settings.VIGIL_BASE_URL + reverse("incident-acknowledge", args=[ack_token(incident)])
+    return settings.VIGIL_BASE_URL + reverse("incident-ack-link", args=[ack_token(incident)])
 
 
 def incident_pk_from_token(token):

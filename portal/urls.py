@@ -17,6 +17,6 @@ urlpatterns = [
     path("ping/<uuid:ping_uuid>/start", monitor_views.ping, {"kind": "start"}, name="ping-start"),
     path("ping/<uuid:ping_uuid>/fail", monitor_views.ping, {"kind": "fail"}, name="ping-fail"),
     re_path(r"^api/events/?$", EventsView.as_view(), name="events-api"),
-    path("incidents/ack/<str:token>/", incident_views.acknowledge, name="incident-acknowledge"),
+    path("incidents/ack/<str:token>/", incident_views.acknowledge, name="incident-ack-link"),
     path("api/", include("portal.api_urls")),
 ]
