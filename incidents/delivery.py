@@ -73,7 +73,8 @@ def _enqueue():
 
 
 def task_timeout():
-    return settings.NOTIFY_LEASE_SECONDS + 2 * settings.NOTIFY_TIMEOUT + 30
+    """Whole seconds (django-q2 sets an alarm): a lease's worth of sending plus the last send."""
+    return int(settings.NOTIFY_LEASE_SECONDS + 2 * settings.NOTIFY_TIMEOUT + 30)
 
 
 # The sweep ----------------------------------------------------------------------

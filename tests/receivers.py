@@ -40,7 +40,9 @@ class Receiver:
             def do_POST(self):
                 length = int(self.headers.get("Content-Length") or 0)
                 body = self.rfile.read(length)
-                record = {"path": self.path, "headers": dict(self.headers), "body": body}
+                record = {
+                    "path": self.path, "headers": dict(self.headers), "body": body, "client_port": self.client_address[1]
+                }
                 receiver._answer(self, record)
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -249,6 +249,9 @@ def test_kick_queues_one_task_per_transaction_when_it_commits():
     with transaction.atomic():
         delivery.kick()  # a rolled-back transaction does not silence later kicks
     assert OrmQ.objects.count() == before + 2
+    task = OrmQ.objects.order_by("-id").first().task
+    assert task["func"] == "incidents.tasks.deliver_pending" and task["save"] is False
+    assert isinstance(task["timeout"], int)  # django-q2 arms signal.alarm with it
 
 
 def test_send_test_makes_one_attempt_and_no_outbox_row(slack):
