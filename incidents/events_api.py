@@ -135,7 +135,7 @@ def _payload(body, errors, *, required):
     payload["severity"] = severity
     for name in ("component", "group", "class"):
         payload[name] = _text(raw, name, f"payload.{name}", errors, required=False)
-    payload["custom_details"] = raw.get("custom_details")
+    payload["custom_details"] = raw.get("custom_details", {})
     return payload, _timestamp(raw.get("timestamp"), errors)
 
 
@@ -173,7 +173,7 @@ def new_event(source, event, dedup_key):
     details = {
         "action": event.action,
         "source": payload.get("source") or source.name,
-        "custom_details": payload.get("custom_details"),
+        "custom_details": payload.get("custom_details", {}),
         "dedup_key": dedup_key,
     }
     details.update({name: payload[name] for name in ("component", "group", "class") if payload.get(name)})
