@@ -4,6 +4,7 @@
     python -m bench steady --db sqlite           one scenario on one database
     python -m bench saturation --db postgres --steps 300,400,500
     python -m bench steady --db postgres --clusters 2 --runners 4 --workers 3
+    python -m bench alerts --db both             alert latency: state change → Slack POST
     python -m bench --quick                      a smoke run of everything with small numbers
 
 Each scenario runs in a child process with a fresh database of its own (SQLite in a temp
@@ -33,7 +34,7 @@ def plan(args):
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     scenarios = args.scenarios or ["all"]
     if "all" in scenarios:
-        scenarios = ["steady", "hanging", "saturation"]
+        scenarios = ["steady", "hanging", "saturation", "alerts"]
         full = True
     else:
         full = False
@@ -57,6 +58,8 @@ def estimate(cfg):
         seconds = 2 + n["warmup"] + n["window"] + 13 + 8
     elif cfg.scenario == "hanging":
         seconds = 2 + n["warmup"] + 2 * n["window"] + n["timeout"] + 13
+    elif cfg.scenario == "alerts":
+        seconds = 25 + (60 if cfg.quick else (cfg.duration or 240)) + 10 + 15
     else:
         per_step = n["settle"] + n["step_window"]
         seconds = 2 + per_step * len(n["steps"]) + 13
@@ -67,7 +70,7 @@ def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", metavar="scenario",
-                        help="all (default), steady, hanging, saturation")
+                        help="all (default), steady, hanging, saturation, alerts")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="small numbers, short windows: a smoke run")
     parser.add_argument("--duration", type=float, help="measured seconds per window (default 80/60/60)")
@@ -85,7 +88,7 @@ def parse(argv):
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation"}
+    unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation", "alerts"}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     return args

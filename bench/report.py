@@ -152,9 +152,20 @@ def resources_table(resources):
     return table(["process group", "cores used", "peak RSS MiB", "peak PSS MiB", "processes"], rows)
 
 
+def alerts_table(run):
+    rows = []
+    for label, key, unmatched in (("state change → POST", "state_change_to_post_s", "state_change_unmatched"),
+                                  ("heartbeat deadline → POST", "heartbeat_deadline_to_post_s", "heartbeat_unmatched")):
+        f = run[key]
+        rows.append([label, f["n"], _lag(f["p50"]), _lag(f["p90"]), _lag(f["p99"]), _lag(f["max"]), run[unmatched]])
+    return table(["latency", "messages", "p50", "p90", "p99", "max", "no POST"], rows)
+
+
 def render(run):
     out = [f"\n== {title(run)}"]
-    if run["scenario"] == "saturation":
+    if run["scenario"] == "alerts":
+        out.append(alerts_table(run))
+    elif run["scenario"] == "saturation":
         rows = []
         for w in run["windows"]:
             f = w["checks"]["all"]
@@ -246,6 +257,15 @@ def goals(run):
         met = any(w["target_checks_per_s"] >= target for w in good)
         result.append({"goal": f"3: saturation point ({db})", "target": f"≥ {target} checks/s", "measured": measured,
                        "met": met})
+    elif scenario == "alerts":
+        change, beat = run["state_change_to_post_s"], run["heartbeat_deadline_to_post_s"]
+        result.append({"goal": "4: state change → Slack POST p50 / p99", "target": "≤ 200 ms / ≤ 1 s",
+                       "measured": f"{_lag(change['p50'])} / {_lag(change['p99'])} ({change['n']} messages)",
+                       "met": change["n"] > 0 and run["state_change_unmatched"] == 0
+                       and change["p50"] <= 0.2 and change["p99"] <= 1.0})
+        result.append({"goal": "4: heartbeat deadline → Slack POST p99", "target": "≤ 2 s",
+                       "measured": f"{_lag(beat['p99'])} ({beat['n']} messages)",
+                       "met": beat["n"] > 0 and run["heartbeat_unmatched"] == 0 and beat["p99"] <= 2.0})
     if run.get("cli_config", {}).get("quick"):
         for goal in result:  # a smoke run's numbers are not the goals' loads
             goal["met"] = None

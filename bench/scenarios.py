@@ -4,6 +4,7 @@
 - hanging:    the same checks; after a first measured minute, 10% of the targets hang
               until the monitors' timeout (goal 2: the healthy ones' lag must not move)
 - saturation: monitors at 20 s, stepped 100, 300 … 600 checks/s until lag p99 passes 5 s (goal 3)
+- alerts:     state change → Slack-shaped POST, and heartbeat deadline → POST (bench/alerts.py)
 """
 
 import os
@@ -13,6 +14,7 @@ import time
 from contextlib import ExitStack
 from dataclasses import asdict, dataclass, field
 
+from bench import alerts as alerting
 from bench import heartbeats as hb
 from bench import setup
 from bench.measure import Sampler, SlotTracker, fetch_results, find_redis_pids, heartbeat_figures
@@ -409,7 +411,11 @@ def saturation(cfg, *, on_step=None):
     return result
 
 
-SCENARIOS = {"steady": steady, "hanging": hanging, "saturation": saturation}
+def alerts(cfg):
+    return alerting.alerts(cfg, Stage)
+
+
+SCENARIOS = {"steady": steady, "hanging": hanging, "saturation": saturation, "alerts": alerts}
 
 
 def run(cfg, **kwargs):

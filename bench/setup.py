@@ -154,6 +154,7 @@ def child_env(*, db, workdir, cluster_name, broker, runners, concurrency, worker
         "DEBUG": "false",
         "LOG_LEVEL": "WARNING",
         "Q_LOG_LEVEL": "WARNING",
+        "CHANNELS_ALLOW_PRIVATE_IPS": "true",  # the Slack-shaped receivers listen on loopback
     }
     return env
 
@@ -173,7 +174,7 @@ def django_setup(env):
     """Django in this process, on this scenario's database (before anything imports models)."""
     for key in ("DJANGO_SETTINGS_MODULE", "DATABASE_URL", "VIGIL_VAR_DIR", "SECRET_KEY", "Q_CLUSTER_NAME",
                 "REDIS_URL", "CHECK_RUNNERS", "CHECK_CONCURRENCY", "Q_WORKERS", "CHECK_RUNNER_LIFETIME",
-                "SENTRY_DSN", "DEBUG", "LOG_LEVEL", "Q_LOG_LEVEL"):
+                "SENTRY_DSN", "DEBUG", "LOG_LEVEL", "Q_LOG_LEVEL", "CHANNELS_ALLOW_PRIVATE_IPS"):
         os.environ[key] = env[key]
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
