@@ -90,7 +90,7 @@ def role_of(event):
 
 def is_silent(event):
     """A flapping monitor's own down and up are recorded, not sent: its flapping notices replace them."""
-    return bool((event.details or {}).get("flapping")) or role_of(event) == ACKNOWLEDGE
+    return bool((event.details or {}).get("flapping"))
 
 
 @dataclass
@@ -208,7 +208,9 @@ class _Batch:
             if plan.slot.lost and entry == TimelineEntry.Kind.OPENED:
                 entry = TimelineEntry.Kind.EVENT
             text = _timeline_text(plan.event, entry)
-            entries.append(TimelineEntry(incident=plan.slot.incident, at=plan.event.occurred_at, kind=entry, text=text, event=plan.event))
+            entries.append(
+                TimelineEntry(incident=plan.slot.incident, at=plan.event.occurred_at, kind=entry, text=text, event=plan.event)
+            )
         entries.extend(
             TimelineEntry(
                 incident_id=row.incident_id,

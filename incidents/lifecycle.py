@@ -15,7 +15,16 @@ from django.utils import timezone
 
 from incidents import delivery
 from incidents.messages import incident_payload
-from incidents.models import RESPONSE_SLA, Channel, Incident, IncidentCounter, Notification, Severity, Source, TimelineEntry
+from incidents.models import (
+    RESPONSE_SLA,
+    Channel,
+    Incident,
+    IncidentCounter,
+    Notification,
+    Severity,
+    Source,
+    TimelineEntry,
+)
 
 RESOLVED = Incident.Status.RESOLVED
 REMINDED_SEVERITIES = (Severity.P0, Severity.P1)
@@ -146,9 +155,8 @@ def incident_acknowledge(incident, *, user=None, via):
         .update(acknowledged_at=now, acknowledged_by=user)
     )
     if done:
-        TimelineEntry.objects.create(
-            incident=incident, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, text=f"Acknowledged by {_by(user, via)}", user=user
-        )
+        text = f"Acknowledged by {_by(user, via)}"
+        TimelineEntry.objects.create(incident=incident, at=now, kind=TimelineEntry.Kind.ACKNOWLEDGED, text=text, user=user)
     incident.refresh_from_db()
     return bool(done)
 
@@ -191,7 +199,7 @@ def escalate_and_remind(now=None):
     every_channel = None
     for incident in open_incidents:
         rules = [rule for rule in incident.rules.all() if rule.enabled]
-        if not incident.acknowledged_at and not incident.escalated_at and incident.opened_at + response_sla(incident, rules) <= now:
+        if _escalation_due(incident, rules, now):
             escalated += _escalate(incident, rules, now)
         interval = repeat_interval(rules) if incident.severity in REMINDED_SEVERITIES else None
         if interval and (incident.last_reminded_at or incident.opened_at) + interval <= now:
@@ -199,6 +207,11 @@ def escalate_and_remind(now=None):
                 every_channel = list(Channel.objects.filter(enabled=True))
             reminded += _remind(incident, rules, every_channel or [], now)
     return escalated, reminded
+
+
+def _escalation_due(incident, rules, now):
+    waiting = not incident.acknowledged_at and not incident.escalated_at
+    return waiting and incident.opened_at + response_sla(incident, rules) <= now
 
 
 @transaction.atomic
@@ -252,7 +265,13 @@ def _notify(incident, rules, channels, kind, entry, text, now):
     TimelineEntry.objects.bulk_create(
         [TimelineEntry(incident=incident, at=now, kind=entry, text=text)]
         + [
-            TimelineEntry(incident=incident, at=now, kind=TimelineEntry.Kind.NOTIFICATION, text=f"Notified {row.channel.name}", notification=row)
+            TimelineEntry(
+                incident=incident,
+                at=now,
+                kind=TimelineEntry.Kind.NOTIFICATION,
+                text=f"Notified {row.channel.name}",
+                notification=row,
+            )
             for row in rows
         ]
     )

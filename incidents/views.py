@@ -11,14 +11,18 @@ from incidents.lifecycle import incident_acknowledge
 from incidents.links import incident_pk_from_token
 from incidents.models import Incident
 
+BAD_LINK = (
+    "This acknowledgement link is not valid: it may be mangled or expired (links last 7 days), "
+    "or its incident was deleted."
+)
+
 
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, token):
     pk = incident_pk_from_token(token)
     incident = Incident.objects.filter(pk=pk).first() if pk is not None else None
     if incident is None:
-        context = {"problem": "This acknowledgement link is not valid: it may be mangled, expired (links last 7 days), or its incident deleted."}
-        return render(request, "incidents/acknowledge.html", context, status=400 if pk is None else 404)
+        return render(request, "incidents/acknowledge.html", {"problem": BAD_LINK}, status=400 if pk is None else 404)
     done = None
     if request.method == "POST":
         done = incident_acknowledge(incident, via="link")

@@ -50,7 +50,8 @@ class IncidentAdmin(SuperAdminOnly, admin.ModelAdmin):
     def acknowledge(self, request, queryset):
         done = sum(incident_acknowledge(incident, user=request.user, via="admin") for incident in queryset)
         skipped = len(queryset) - done
-        text = f"Acknowledged {done} of {len(queryset)}" + (f"; {skipped} already acknowledged or resolved." if skipped else ".")
+        text = f"Acknowledged {done} of {len(queryset)}"
+        text += f"; {skipped} already acknowledged or resolved." if skipped else "."
         self.message_user(request, text, messages.SUCCESS)
 
     @admin.action(description="Resolve the selected incidents")

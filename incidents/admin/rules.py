@@ -15,7 +15,7 @@ class AlertRuleForm(forms.ModelForm):
         choices=[(kind, kind) for kind in EVENT_KINDS],
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: every kind. Rules routing down, up or heartbeat missed also route flapping notices.",
+        help_text="None ticked: every kind. A rule routing down, up or heartbeat missed also routes flapping notices.",
     )
     runbook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     tags = forms.CharField(
