@@ -84,14 +84,16 @@ def test_a_worker_killed_between_sending_and_marking_sent_loses_nothing(envs, we
 CHANNELS, WAVES, PER_WAVE = 4, 6, 5
 
 
-def write_and_kick(prefix, channel_ids, waves=WAVES, per_wave=PER_WAVE):
+def write_and_kick(prefix, channel_ids, offset, waves=WAVES, per_wave=PER_WAVE):
     """Run in a child process: waves of outbox rows, each wave committed with a kick.
 
-    Waves are a second apart, so a holder usually lets go of a channel between them and
-    the next kick (to either cluster) races for it; within a wave, holders coalesce.
+    Waves are a second apart and the two writers half a second out of step, so a holder
+    usually lets go of a channel between waves and the next kick (to either cluster)
+    races for it; within a wave, holders coalesce.
     """
     from incidents.delivery import kick
 
+    time.sleep(offset)
     for wave in range(waves):
         with transaction.atomic():
             now = timezone.now()
@@ -107,8 +109,8 @@ def write_and_kick(prefix, channel_ids, waves=WAVES, per_wave=PER_WAVE):
         time.sleep(1.0)
 
 
-def start_writer(prefix, channel_ids, env):
-    code = f"from tests.test_delivery_clusters import write_and_kick; write_and_kick({prefix!r}, {channel_ids!r})"
+def start_writer(prefix, channel_ids, env, offset):
+    code = f"from tests.test_delivery_clusters import write_and_kick; write_and_kick({prefix!r}, {channel_ids!r}, {offset})"
     return subprocess.Popen([sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=env)
 
 
@@ -142,7 +144,7 @@ def test_two_clusters_never_send_one_notification_twice(queues, envs, webhook, t
     expected = 2 * WAVES * CHANNELS * PER_WAVE
     senders = sender_pids(webhook)
     with Cluster(env_a, tmp_path / "a.log") as a, Cluster(env_b, tmp_path / "b.log") as b:
-        writers = [start_writer("a", channel_ids, env_a), start_writer("b", channel_ids, env_b)]
+        writers = [start_writer("a", channel_ids, env_a, 0), start_writer("b", channel_ids, env_b, 0.5)]
         all_delivered = lambda: Notification.objects.filter(status="delivered").count() == expected  # noqa: E731
         wait_for(all_delivered, 60, "every notification delivered")
         pids = {"a": a.pids(), "b": b.pids()}
