@@ -234,7 +234,9 @@ def _apply_outcome(channel, rows, error):
     ids = [row.pk for row in rows]
     pending = Notification.objects.filter(pk__in=ids, status=PENDING)
     if error is None:
-        pending.update(status=Notification.Status.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error="")
+        pending.update(
+            status=Notification.Status.DELIVERED, delivered_at=now, attempts=F("attempts") + 1, last_error=""
+        )
         _channel_update(channel, failing=False, last_delivered_at=now, next_send_at=now + gap)
         return DeliveryAttempt.Outcome.DELIVERED
     if error.permanent:

@@ -28,7 +28,9 @@ def notifications_state(now):
     more than five minutes (nobody delivers), else "ok". Two indexed queries."""
     if Channel.objects.filter(enabled=True, failing=True).exists():
         return "failing"
-    overdue = Notification.objects.filter(status=Notification.Status.PENDING, next_attempt_at__lt=now - NOTIFICATION_OVERDUE)
+    overdue = Notification.objects.filter(
+        status=Notification.Status.PENDING, next_attempt_at__lt=now - NOTIFICATION_OVERDUE
+    )
     return "backlog" if overdue.exists() else "ok"
 
 

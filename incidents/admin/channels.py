@@ -104,7 +104,10 @@ class ChannelAdmin(SuperAdminOnly, admin.ModelAdmin):
     ]
     fieldsets = [
         (None, {"fields": ["name", "kind", "enabled"]}),
-        ("Slack incoming webhook / webhook", {"fields": [("url", "clear_url"), ("signing_secret", "clear_signing_secret")]}),
+        (
+            "Slack incoming webhook / webhook",
+            {"fields": [("url", "clear_url"), ("signing_secret", "clear_signing_secret")]},
+        ),
         ("Slack bot", {"fields": [("token", "clear_token"), "slack_channel"]}),
         ("Email", {"fields": ["recipients"]}),
     ]
