@@ -155,9 +155,11 @@ def resources_table(resources):
 def alerts_table(run):
     rows = []
     for label, key, unmatched in (("state change → POST", "state_change_to_post_s", "state_change_unmatched"),
+                                  ("  of which before the send started", "state_change_to_send_start_s", None),
                                   ("heartbeat deadline → POST", "heartbeat_deadline_to_post_s", "heartbeat_unmatched")):
         f = run[key]
-        rows.append([label, f["n"], _lag(f["p50"]), _lag(f["p90"]), _lag(f["p99"]), _lag(f["max"]), run[unmatched]])
+        rows.append([label, f["n"], _lag(f["p50"]), _lag(f["p90"]), _lag(f["p99"]), _lag(f["max"]),
+                     run[unmatched] if unmatched else ""])
     return table(["latency", "messages", "p50", "p90", "p99", "max", "no POST"], rows)
 
 

@@ -163,7 +163,9 @@ def _send_while_holding(channel_id, holder):
     budget = settings.NOTIFY_LEASE_SECONDS - settings.NOTIFY_TIMEOUT - 5
     while sent == 0 or time.monotonic() - started < budget:
         channel = Channel.objects.get(pk=channel_id)
-        if not channel.enabled or not _wait_for_gap(channel):
+        # Wait out the gap only for rows already due: a worker that slept after every
+        # message would sit on a django-q2 worker while other channels' kicks queue.
+        if not channel.enabled or not _due(channel_id).exists() or not _wait_for_gap(channel):
             break
         rows = _next_batch(channel_id)
         if not rows or not _renew(channel_id, holder):

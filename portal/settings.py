@@ -147,7 +147,9 @@ Q_CLUSTER = {
     "catch_up": False,
     "save_limit": 500,
     "ack_failures": True,
-    "poll": 0.2,
+    # How long the ORM broker waits before looking again when its queue is empty: it sets
+    # the delay between a state change's commit and its notification being picked up.
+    "poll": env.float("Q_POLL", default=0.05),
     # Runner tasks live for minutes: a cluster must not prefetch runners it cannot start
     # while another cluster has idle workers.
     "queue_limit": env.int("Q_QUEUE_LIMIT", default=2),
