@@ -17,6 +17,8 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# The demo's channels may reach this machine (production refuses private addresses).
+run: export CHANNELS_ALLOW_PRIVATE_IPS ?= true
 run: install
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
