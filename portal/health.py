@@ -1,4 +1,9 @@
-"""/health: is Vigil itself working? For load balancers and outside monitors."""
+"""/health: is Vigil itself working? For load balancers and outside monitors.
+
+Only the parts every instance needs (the database, the background jobs) decide the
+HTTP code; notifications can only make the body "degraded". A failing Slack webhook is
+not a reason for a load balancer to take every instance out.
+"""
 
 from datetime import timedelta
 
@@ -50,11 +55,12 @@ def health(request):
             "backgroundJobs": "ok" if recent else "stalled",
             "notifications": notifications_state(now),
         }
-    healthy = all(state == "ok" for state in services.values())
+    serving = services["database"] == "ok" and services["backgroundJobs"] == "ok"
+    healthy = serving and services["notifications"] == "ok"
     body = {
         "status": "ok" if healthy else "degraded",
         "services": services,
         "timestamp": now.isoformat(),
         "uptime": round((now - STARTED_AT).total_seconds()),
     }
-    return JsonResponse(body, status=200 if healthy else 503)
+    return JsonResponse(body, status=200 if serving else 503)

@@ -69,25 +69,35 @@ def owe(channel, *, due_ago):
 
 
 @pytest.mark.django_db
-def test_degraded_when_an_enabled_channel_is_failing(client):
+def test_a_failing_channel_degrades_the_body_but_keeps_200(client):
     renew(timedelta(seconds=10))
     Channel.objects.create(name="off", kind="slack", enabled=False, failing=True)
     assert client.get("/health").json()["services"]["notifications"] == "ok"
     Channel.objects.create(name="slack", kind="slack", failing=True, last_error="Slack answered 404 (no_team)")
     response = client.get("/health")
-    assert response.status_code == 503
+    assert response.status_code == 200
     assert response.json()["status"] == "degraded"
-    assert response.json()["services"]["notifications"] == "failing"
+    assert response.json()["services"] == {"database": "ok", "backgroundJobs": "ok", "notifications": "failing"}
     assert "no_team" not in response.content.decode()
 
 
 @pytest.mark.django_db
-def test_degraded_when_a_due_notification_waits_more_than_five_minutes(client):
+def test_a_notification_overdue_by_five_minutes_degrades_the_body_but_keeps_200(client):
     renew(timedelta(seconds=10))
     channel = Channel.objects.create(name="slack", kind="slack")
     owe(channel, due_ago=timedelta(minutes=4))
     assert client.get("/health").json()["services"]["notifications"] == "ok"
     owe(channel, due_ago=timedelta(minutes=6))
     response = client.get("/health")
-    assert response.status_code == 503
+    assert response.status_code == 200
+    assert response.json()["status"] == "degraded"
     assert response.json()["services"]["notifications"] == "backlog"
+
+
+@pytest.mark.django_db
+def test_stalled_jobs_answer_503_whatever_the_notifications(client):
+    renew(timedelta(minutes=3))
+    Channel.objects.create(name="slack", kind="slack", failing=True)
+    response = client.get("/health")
+    assert response.status_code == 503
+    assert response.json()["services"] == {"database": "ok", "backgroundJobs": "stalled", "notifications": "failing"}
