@@ -151,11 +151,14 @@ class _Batch:
             plan.notify = Notification.Kind.NOTICE
 
     def _recovery(self, plan):
+        """An app's resolve with no open incident is ignored (as PagerDuty does); a monitor's
+        up is still announced, since its down may have been sent before any incident existed."""
         plan.slot = self.store.get(plan.event.dedup_key)
-        plan.notify = Notification.Kind.RECOVERY
         if plan.slot is not None:
             self.store.resolve(plan.slot, at=plan.event.occurred_at)
             plan.entry, plan.resolves = TimelineEntry.Kind.RESOLVED, True
+        if plan.slot is not None or plan.event.kind != "external":
+            plan.notify = Notification.Kind.RECOVERY
 
     def _acknowledge(self, plan):
         plan.slot = self.store.get(plan.event.dedup_key)

@@ -165,6 +165,36 @@ def test_external_trigger_acknowledge_and_resolve(channels):
     assert incident.timeline.filter(kind="acknowledged").exists()
 
 
+def test_an_external_resolve_with_nothing_open_is_ignored(channels):
+    """PagerDuty semantics: a resolve for a dedup key with no open incident does nothing."""
+    AlertRule.objects.create(name="apps", event_kinds=["external"], all_channels=True)
+    send(event("external", dedup="pay-1", source="app:pay", summary="payments ok", action="resolve"))
+    assert Event.objects.get().details["action"] == "resolve"
+    assert not Incident.objects.exists()
+    assert not Notification.objects.exists()
+    assert not TimelineEntry.objects.exists()
+
+
+def test_an_external_resolve_sent_twice_tells_the_channels_once(channels):
+    AlertRule.objects.create(name="apps", event_kinds=["external"], all_channels=True)
+    send(event("external", dedup="pay-1", source="app:pay", summary="payments failing", action="trigger"))
+    resolve = event("external", dedup="pay-1", source="app:pay", summary="payments ok", action="resolve")
+    send(resolve, resolve)
+    send(resolve)
+    assert sorted(Notification.objects.values_list("kind", "channel__name")) == [
+        ("problem", "mail"), ("problem", "slack"), ("recovery", "mail"), ("recovery", "slack"),
+    ]
+
+
+def test_a_monitor_up_with_no_open_incident_is_still_announced(channels):
+    """Its down may have been sent before incidents existed, so the up is news."""
+    send(event("monitor_up"))
+    assert not Incident.objects.exists()
+    assert sorted(Notification.objects.values_list("kind", "channel__name")) == [
+        ("recovery", "mail"), ("recovery", "slack"),
+    ]
+
+
 def test_an_info_trigger_is_a_notice_not_an_incident(channels):
     AlertRule.objects.create(name="apps", event_kinds=["external"], all_channels=True, delivery="daily")
     send(event("external", dedup="flag-1", source="app:web", summary="flag on", severity="P3", action="trigger"))
