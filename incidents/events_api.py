@@ -7,10 +7,12 @@
 
 The routing key is the credential (no session, so no CSRF). A valid event is handed to
 `incidents.events.receive_events` as one "external" event, which routes it by the rules.
+The event happens when the server receives it: an app's clock may be wrong, and an old
+timestamp would escalate at once (a future one give negative durations), so the app's
+`timestamp` is only kept in the details.
 """
 
 from dataclasses import dataclass, field
-from datetime import timezone as dt_timezone
 import json
 import uuid
 
@@ -47,7 +49,6 @@ class EventRequest:
     action: str
     dedup_key: str  # the app's own, "" when a trigger gave none
     payload: dict = field(default_factory=dict)
-    occurred_at: object = None
 
 
 class EventsView(APIView):
@@ -111,10 +112,10 @@ def check_event(body):
     elif action not in ACTIONS:
         errors.append(f"event_action: must be one of {', '.join(ACTIONS)}")
     dedup_key = _text(body, "dedup_key", "dedup_key", errors, required=action in ("acknowledge", "resolve"))
-    payload, occurred_at = _payload(body, errors, required=action == "trigger" or action not in ACTIONS)
+    payload = _payload(body, errors, required=action == "trigger" or action not in ACTIONS)
     if errors:
         raise Invalid(errors)
-    return EventRequest(action, dedup_key or "", payload, occurred_at)
+    return EventRequest(action, dedup_key or "", payload)
 
 
 def _payload(body, errors, *, required):
@@ -122,10 +123,10 @@ def _payload(body, errors, *, required):
     if raw is None:
         if required:
             errors.append("payload: required")
-        return {}, None
+        return {}
     if not isinstance(raw, dict):
         errors.append("payload: must be an object")
-        return {}, None
+        return {}
     payload = {name: _text(raw, name, f"payload.{name}", errors, required=required) for name in ("summary", "source")}
     severity = raw.get("severity")
     if severity is None and required:
@@ -135,8 +136,9 @@ def _payload(body, errors, *, required):
     payload["severity"] = severity
     for name in ("component", "group", "class"):
         payload[name] = _text(raw, name, f"payload.{name}", errors, required=False)
-    payload["custom_details"] = raw.get("custom_details", {})
-    return payload, _timestamp(raw.get("timestamp"), errors)
+    payload["custom_details"] = _custom_details(raw.get("custom_details"), errors)
+    payload["timestamp"] = _timestamp(raw.get("timestamp"), errors)
+    return payload
 
 
 def _text(raw, name, label, errors, *, required):
@@ -154,7 +156,17 @@ def _text(raw, name, label, errors, *, required):
     return value
 
 
+def _custom_details(value, errors):
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        errors.append("payload.custom_details: must be an object")
+        return {}
+    return value
+
+
 def _timestamp(value, errors):
+    """The app's timestamp, as given, once it parses."""
     if value is None:
         return None
     try:
@@ -164,7 +176,7 @@ def _timestamp(value, errors):
     if moment is None:
         errors.append("payload.timestamp: must be an ISO 8601 date and time")
         return None
-    return moment if timezone.is_aware(moment) else moment.replace(tzinfo=dt_timezone.utc)
+    return value
 
 
 def new_event(source, event, dedup_key):
@@ -176,13 +188,13 @@ def new_event(source, event, dedup_key):
         "custom_details": payload.get("custom_details", {}),
         "dedup_key": dedup_key,
     }
-    details.update({name: payload[name] for name in ("component", "group", "class") if payload.get(name)})
+    details.update({name: payload[name] for name in ("component", "group", "class", "timestamp") if payload.get(name)})
     return NewEvent(
         kind="external",
         source_key=source.key,
         severity=SEVERITIES.get(payload.get("severity"), ""),
         summary=payload.get("summary") or f"{source.name}: {DONE[event.action]}",
         dedup_key=f"{source.key}:{dedup_key}",
-        occurred_at=event.occurred_at or timezone.now(),
+        occurred_at=timezone.now(),
         details=details,
     )

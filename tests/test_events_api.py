@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from incidents.event_sources import event_source_create
 from incidents.events_api import MAX_BODY_BYTES
+from incidents.lifecycle import escalate_and_remind
 from incidents.models import AlertRule, Channel, Event, Incident, Notification, Source
 from tests.processes import manage
 
@@ -102,10 +103,35 @@ def test_a_trigger_without_a_dedup_key_gets_one(api, app):
     assert Event.objects.get().dedup_key == f"app:billing-api:{generated}"
 
 
-def test_the_timestamp_given_is_when_it_happened(api, app):
-    send(api, trigger(app, timestamp="2026-03-01T10:15:00+01:00"))
+def test_an_old_app_timestamp_is_kept_but_the_event_happens_on_receipt(api, app, rule, channel):
+    """An app's clock is not trusted: an old timestamp would escalate at once and date the ref."""
+    before = timezone.now()
+    send(api, trigger(app, timestamp="2019-03-01T10:15:00+01:00"))
 
-    assert Event.objects.get().occurred_at.isoformat() == "2026-03-01T09:15:00+00:00"
+    event = Event.objects.get()
+    assert before <= event.occurred_at <= timezone.now()
+    assert event.details["timestamp"] == "2019-03-01T10:15:00+01:00"
+    incident = Incident.objects.get()
+    assert incident.opened_at == event.occurred_at
+    assert incident.ref.startswith(f"INC-{timezone.localtime().year}-")
+    assert escalate_and_remind() == (0, 0)
+    assert incident.timeline.filter(kind="escalated").count() == 0
+
+
+def test_a_future_app_timestamp_gives_no_negative_duration(api, app, rule, channel):
+    send(api, trigger(app, timestamp="2099-01-01T00:00:00Z"))
+    send(api, action(app, "resolve"))
+
+    incident = Incident.objects.get()
+    assert incident.opened_at <= incident.resolved_at <= timezone.now()
+    recovery = Notification.objects.get(kind="recovery")
+    assert recovery.payload["duration_seconds"] >= 0
+
+
+def test_null_custom_details_are_taken_as_none_given(api, app):
+    assert send(api, trigger(app, custom_details=None)).status_code == 202
+
+    assert Event.objects.get().details["custom_details"] == {}
 
 
 def test_a_trailing_slash_is_accepted(api, app):
@@ -164,6 +190,19 @@ def test_acknowledge_acknowledges_the_open_incident(api, app, rule):
     assert incident.is_open
 
 
+def test_a_resolve_with_nothing_open_is_accepted_and_ignored(api, app, rule, channel):
+    """As PagerDuty: no incident for that dedup key, so nothing to resolve and nothing to send."""
+    send(api, trigger(app))
+    send(api, action(app, "resolve"))
+    sent = Notification.objects.count()
+
+    assert send(api, action(app, "resolve")).status_code == 202
+    assert send(api, action(app, "resolve", dedup_key="never-triggered")).status_code == 202
+
+    assert Event.objects.count() == 4
+    assert Notification.objects.count() == sent == 2
+
+
 def test_resolve_resolves_the_open_incident(api, app, rule):
     send(api, trigger(app))
 
@@ -190,6 +229,8 @@ INVALID = {  # id: (change to a valid trigger, errors expected)
                      ["payload.severity: must be one of critical, error, warning, info"]),
     "bad-timestamp": ({"payload.timestamp": "yesterday"}, ["payload.timestamp: must be an ISO 8601 date and time"]),
     "bad-component": ({"payload.component": ["db"]}, ["payload.component: must be a string"]),
+    "custom-details-text": ({"payload.custom_details": "disk full"}, ["payload.custom_details: must be an object"]),
+    "custom-details-list": ({"payload.custom_details": ["disk"]}, ["payload.custom_details: must be an object"]),
     "dedup-not-text": ({"dedup_key": 42}, ["dedup_key: must be a string"]),
     "dedup-too-long": ({"dedup_key": "k" * 256}, ["dedup_key: must be at most 255 characters"]),
     "routing-key-missing": ({"routing_key": None}, ["routing_key: required"]),
