@@ -27,8 +27,8 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from core.durations import human_duration
 from incidents.channels import DeliveryError, Message, sender_for
-from incidents.channels.render import human_duration
 from incidents.models import Channel, DeliveryAttempt, Notification
 
 log = logging.getLogger(__name__)

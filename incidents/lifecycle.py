@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from incidents import delivery
@@ -192,8 +192,9 @@ def escalate_and_remind(now=None):
     """Escalate each open incident unacknowledged past its SLA (once), and remind about each
     unresolved P0/P1 at its rules' interval. Safe to run on every cluster at once."""
     now = now or timezone.now()
+    channels = Channel.objects.for_routing()
     open_incidents = Incident.objects.exclude(status=RESOLVED).prefetch_related(
-        "rules__channels", "rules__escalation_channels"
+        Prefetch("rules__channels", queryset=channels), Prefetch("rules__escalation_channels", queryset=channels)
     )
     escalated = reminded = 0
     every_channel = None
@@ -204,7 +205,7 @@ def escalate_and_remind(now=None):
         interval = repeat_interval(rules) if incident.severity in REMINDED_SEVERITIES else None
         if interval and (incident.last_reminded_at or incident.opened_at) + interval <= now:
             if every_channel is None and any(rule.all_channels for rule in rules):
-                every_channel = list(Channel.objects.filter(enabled=True))
+                every_channel = list(Channel.objects.for_routing().filter(enabled=True))
             reminded += _remind(incident, rules, every_channel or [], now)
     return escalated, reminded
 

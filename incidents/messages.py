@@ -1,16 +1,7 @@
 """Notification payloads, rendered once when the outbox row is written (senders read nothing else)."""
 
+from core.durations import human_duration
 from incidents.links import ack_url, incident_url
-
-
-def human_duration(seconds):
-    """"12 min 4 s", "2 h 5 min", "3 d 4 h": the two largest units that are not zero."""
-    seconds = max(int(seconds), 0)
-    days, rest = divmod(seconds, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    parts = [f"{n} {unit}" for n, unit in ((days, "d"), (hours, "h"), (minutes, "min"), (secs, "s")) if n]
-    return " ".join(parts[:2]) or "0 s"
 
 
 def problem_seconds(event, incident):

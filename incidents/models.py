@@ -9,6 +9,7 @@ rows) → one Notification per channel (the outbox) → delivered later by
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
@@ -86,6 +87,14 @@ class Event(models.Model):
         return f"{self.kind} {self.source_key}: {self.summary}"
 
 
+class ChannelQuerySet(models.QuerySet):
+    def for_routing(self):
+        """Channels as routing needs them: without their secrets, so a secret that cannot
+        be decrypted (ENCRYPTION_KEYS changed too soon) never stops a state change from
+        being recorded. Only the sender reads them."""
+        return self.defer(*Channel.SECRET_FIELDS)
+
+
 class Channel(models.Model):
     """Where notifications go. Secret fields are encrypted at rest and write-only everywhere.
 
@@ -123,6 +132,8 @@ class Channel(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    objects = ChannelQuerySet.as_manager()
+
     class Meta:
         ordering = ["name"]
 
@@ -159,11 +170,18 @@ class AlertRule(models.Model):
     all_channels = models.BooleanField(default=False, help_text="Every enabled channel, present and future.")
     delivery = models.CharField(max_length=16, choices=Delivery.choices, default=Delivery.IMMEDIATE)
     escalate_after = models.PositiveIntegerField(
-        null=True, blank=True, help_text="Seconds without acknowledgement before escalating. Empty: the severity's SLA."
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(60)],
+        help_text="Seconds without acknowledgement before escalating (at least 60). Empty: the severity's SLA.",
     )
     escalation_channels = models.ManyToManyField(Channel, blank=True, related_name="escalating_rules")
     repeat_every = models.PositiveIntegerField(
-        null=True, blank=True, default=3600, help_text="Seconds between reminders of unresolved P0/P1 incidents."
+        null=True,
+        blank=True,
+        default=3600,
+        validators=[MinValueValidator(60)],
+        help_text="Seconds between reminders of unresolved P0/P1 incidents (at least 60). Empty: no reminders.",
     )
     runbook_url = models.URLField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)

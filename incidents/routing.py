@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
 from django.conf import settings
+from django.db.models import Prefetch
 from django.utils import timezone
 
 from incidents.models import DEFAULT_SEVERITY, AlertRule, Channel
@@ -34,7 +35,11 @@ class Route:
 
 
 def load_rules():
-    rules = AlertRule.objects.filter(enabled=True).prefetch_related("sources", "channels").order_by("name")
+    rules = (
+        AlertRule.objects.filter(enabled=True)
+        .prefetch_related("sources", Prefetch("channels", queryset=Channel.objects.for_routing()))
+        .order_by("name")
+    )
     return [
         LoadedRule(rule, frozenset(source.pk for source in rule.sources.all()), tuple(rule.channels.all()))
         for rule in rules
@@ -45,7 +50,7 @@ def load_every_channel(rules):
     """The enabled channels, read only when some rule sends to all of them."""
     if not any(loaded.rule.all_channels for loaded in rules):
         return []
-    return list(Channel.objects.filter(enabled=True))
+    return list(Channel.objects.for_routing().filter(enabled=True))
 
 
 def kinds_routing(kind, dedup_key=""):

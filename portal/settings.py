@@ -1,10 +1,12 @@
 """Vigil settings: every value comes from the environment (see README, "Configuration")."""
 
 import os
+import re
 import secrets
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VIGIL_VAR_DIR", default=str(BASE_DIR / "var")))
@@ -194,6 +196,8 @@ NOTIFY_CONCURRENCY = env.int("NOTIFY_CONCURRENCY", default=8)
 SLACK_API_URL = env.str("SLACK_API_URL", default="https://slack.com/api").rstrip("/")
 # When the daily summary goes out, in TIME_ZONE (hourly summaries go out on the hour).
 DAILY_DIGEST_AT = env.str("DAILY_DIGEST_AT", default="08:00")
+if not re.fullmatch(r"([01]\d|2[0-3]):[0-5]\d", DAILY_DIGEST_AT):
+    raise ImproperlyConfigured(f"DAILY_DIGEST_AT must be a 24-hour time like 08:00, not {DAILY_DIGEST_AT!r}")
 # Flap detection, in the manner of Nagios: the weighted share of state changes over the
 # last 21 checks; a monitor starts flapping above the first and stops below the second.
 FLAP_START_PERCENT = env.float("FLAP_START_PERCENT", default=30.0)

@@ -1,18 +1,9 @@
 """Words shared by every sender: the facts of a notification, its links, plain text."""
 
+from core.durations import human_duration
+
 MAX_LISTED = 20
 TEXT_LIMIT = 2000
-
-
-def human_duration(seconds):
-    """12 min 4 s, 2 h 5 min, 3 d 4 h, 45 s."""
-    seconds = int(seconds)
-    parts = []
-    for unit, size in (("d", 86400), ("h", 3600), ("min", 60), ("s", 1)):
-        if seconds >= size or (unit == "s" and not parts):
-            parts.append(f"{seconds // size} {unit}")
-            seconds %= size
-    return " ".join(parts[:2])
 
 
 def facts(payload):
