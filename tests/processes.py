@@ -69,10 +69,15 @@ class Cluster:
             os.killpg(self.process.pid, signal.SIGTERM)
             self.process.wait(10)
         except subprocess.TimeoutExpired:
-            os.killpg(self.process.pid, signal.SIGKILL)
-            self.process.wait()
+            pass
         except ProcessLookupError:
             pass
+        # Workers the cluster left behind (it may exit before they do) would outlive the test.
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        self.process.wait()
         self.log.close()
 
 
