@@ -5,7 +5,8 @@ import logging
 
 from django.db import transaction
 
-from incidents.models import AlertRule, Source
+from incidents.lifecycle import incident_resolve
+from incidents.models import AlertRule, Incident, Source
 
 log = logging.getLogger(__name__)
 
@@ -20,9 +21,10 @@ def source_upsert(*, key, kind, name, tags):
 
 @transaction.atomic
 def source_forget(*, key):
-    """Delete the source. A rule that named only this source (and no tags) is disabled:
-    with no sources left it would otherwise match every source."""
+    """Delete the source and resolve its open incidents. A rule that named only this source
+    (and no tags) is disabled: with no sources left it would otherwise match every source."""
     source = Source.objects.filter(key=key).first()
+    _resolve_open_incidents(key, f"{source.name} ({key})" if source else key)
     if source is None:
         return
     orphaned = [rule.pk for rule in source.rules.prefetch_related("sources") if _only_source(rule, source)]
@@ -30,6 +32,14 @@ def source_forget(*, key):
     if orphaned:
         AlertRule.objects.filter(pk__in=orphaned).update(enabled=False)
         log.warning("Disabled %d alert rule(s) whose only source %s was deleted", len(orphaned), key)
+
+
+def _resolve_open_incidents(key, label):
+    """Nothing will ever report the recovery of a deleted source, so its open incidents would
+    escalate and remind for ever. They are resolved quietly: the deletion is not news."""
+    note = f"{label} was deleted, so no recovery can come"
+    for incident in Incident.objects.filter(source_key=key).exclude(status=Incident.Status.RESOLVED):
+        incident_resolve(incident, via="source deleted", note=note)
 
 
 def _only_source(rule, source):

@@ -1,15 +1,20 @@
 """Monitors register as alerting sources through every write path, and leave through every delete path."""
 
 import importlib
+from datetime import timedelta
 from io import StringIO
 
 import pytest
 from django.apps import apps
 from django.core.management import call_command
+from django.db import transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
-from incidents.models import AlertRule, Source
+from incidents.events import NewEvent, receive_events
+from incidents.lifecycle import escalate_and_remind
+from incidents.models import AlertRule, Channel, Incident, Notification, Source
 from incidents.sources import source_forget, source_upsert
 from monitors.models import Monitor
 from monitors.services import monitor_save
@@ -110,6 +115,35 @@ def test_a_rule_left_without_its_only_source_is_disabled_rather_than_matching_ev
     assert narrow.enabled is False
     assert wide.enabled is True
     assert list(wide.sources.values_list("name", flat=True)) == ["kept"]
+
+
+def test_deleting_a_monitor_resolves_its_open_incidents_quietly():
+    """No recovery can come from a deleted monitor: its incidents would escalate and remind for ever."""
+    Channel.objects.create(name="mail", kind="email", recipients="ops@example.com")
+    gone, kept = make("gone"), make("kept")
+    down = [
+        NewEvent(kind="monitor_down", source_key=monitor.source_key, severity="P0", summary=f"{monitor.name} is down",
+                 dedup_key=f"{monitor.source_key}:down", occurred_at=timezone.now() - timedelta(hours=2))
+        for monitor in (gone, kept)
+    ]
+    with transaction.atomic():
+        receive_events(down)
+    sent = Notification.objects.count()
+
+    gone_key = gone.source_key
+    gone.delete()
+
+    incident = Incident.objects.get(source_key=gone_key)
+    assert incident.status == "resolved" and incident.resolved_at is not None
+    assert incident.timeline.filter(kind="resolved").get().text == (
+        f"Resolved by source deleted: gone ({gone_key}) was deleted, so no recovery can come"
+    )
+    still_open = Incident.objects.get(source_key=kept.source_key)
+    assert still_open.is_open
+    assert Notification.objects.count() == sent
+    escalate_and_remind()
+    assert not incident.timeline.filter(kind__in=["escalated", "reminder"]).exists()
+    assert set(still_open.timeline.values_list("kind", flat=True)) >= {"escalated", "reminder"}
 
 
 def test_upsert_and_forget_by_key():
