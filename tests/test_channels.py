@@ -4,6 +4,9 @@ real loopback receiver (Slack webhook, Slack API, signed webhook, SMTP)."""
 import hashlib
 import hmac
 import json
+import socket
+import threading
+import time
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -181,15 +184,39 @@ def test_private_targets_are_refused_at_save_time_without_quoting_the_url(settin
     assert "secret-part" not in errors["url"][0] and host not in errors["url"][0]
 
 
+def saved_after_full_clean(channel):
+    """full_clean() then save(); the row as read back. A ValidationError fails the test."""
+    channel.full_clean()
+    channel.save()
+    return Channel.objects.get(pk=channel.pk)
+
+
 @pytest.mark.django_db
 def test_loopback_is_accepted_when_the_setting_allows_it(settings):
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = False
+    assert list(errors_of(Channel(name="c", kind="slack", url="http://127.0.0.1:9/hook"))) == ["url"]
     settings.CHANNELS_ALLOW_PRIVATE_IPS = True
-    Channel(name="c", kind="slack", url="http://127.0.0.1:9/hook").full_clean()
+    saved = saved_after_full_clean(Channel(name="c", kind="slack", url="http://127.0.0.1:9/hook"))
+    assert saved.url == "http://127.0.0.1:9/hook"
+
+
+def test_invalid_names_are_answered_without_asking_the_resolver():
+    # With no time left, a name that needs the resolver (localhost: /etc/hosts, nothing
+    # leaves the machine) raises DeadlineExceeded; RFC 6761 .invalid names are refused before.
+    with net.Deadline(0) as deadline, pytest.raises(net.NameNotResolved, match="could not resolve host"):
+        net.resolve("hooks.nothing.invalid", 443, deadline=deadline, policy=net.channel_blocked_reason)
+    with net.Deadline(0) as deadline, pytest.raises(net.DeadlineExceeded):
+        net.resolve("localhost", 443, deadline=deadline, policy=net.channel_blocked_reason)
 
 
 @pytest.mark.django_db
 def test_a_name_that_does_not_resolve_now_is_accepted_and_judged_at_connect_time():
-    Channel(name="c", kind="slack", url="https://hooks.nothing.invalid/x").full_clean()
+    saved = saved_after_full_clean(Channel(name="c", kind="slack", url="https://hooks.nothing.invalid/x"))
+    assert saved.url == "https://hooks.nothing.invalid/x"
+    with pytest.raises(DeliveryError) as caught:
+        send(saved, payload())
+    assert not caught.value.permanent
+    assert "could not resolve host" in caught.value.detail
 
 
 # Slack incoming webhook ----------------------------------------------------------------
@@ -362,6 +389,78 @@ def test_an_unreachable_mail_server_passes(settings):
         send(Channel(kind="email", recipients="ops@example.com"), payload())
     assert not caught.value.permanent
     assert caught.value.detail == "could not send mail: connection refused"
+
+
+class SlowSMTP:
+    """A loopback server speaking just enough SMTP: greets after `greet_after` seconds (never
+    if None) and answers each command after `answer_after` seconds (never if None)."""
+
+    def __init__(self, *, greet_after=0.0, answer_after=0.0):
+        self.greet_after, self.answer_after = greet_after, answer_after
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.accepted = []
+        self.stopped = threading.Event()
+        threading.Thread(target=self._serve, daemon=True).start()
+
+    def _serve(self):
+        try:
+            conn, _ = self.sock.accept()
+        except OSError:
+            return
+        with conn, conn.makefile("rb") as lines:
+            if not self._say(conn, self.greet_after, b"220 slow ESMTP"):
+                return
+            for line in lines:
+                if line.upper().startswith(b"DATA"):
+                    reply = b"354 go on"
+                elif line == b".\r\n":
+                    self.accepted.append(True)
+                    reply = b"250 accepted"
+                elif line.upper().startswith((b"EHLO", b"HELO", b"MAIL", b"RCPT", b"QUIT")):
+                    reply = b"250 OK"
+                else:
+                    continue  # a line of the message
+                if not self._say(conn, self.answer_after, reply):
+                    return
+
+    def _say(self, conn, after, reply):
+        if after is None or self.stopped.wait(after):
+            self.stopped.wait()
+            return False
+        conn.sendall(reply + b"\r\n")
+        return True
+
+    def stop(self):
+        self.stopped.set()
+        self.sock.close()
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        pytest.param({"greet_after": None}, id="never-greets"),
+        pytest.param({"answer_after": None}, id="greets-then-never-answers-ehlo"),
+        pytest.param({"answer_after": 0.3}, id="answers-each-command-slowly"),
+    ],
+)
+def test_a_slow_mail_server_cannot_hold_a_send_past_the_deadline(settings, server):
+    settings.NOTIFY_TIMEOUT = 0.5
+    smtp = SlowSMTP(**server)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    started = time.monotonic()
+    try:
+        with pytest.raises(DeliveryError) as caught:
+            send(Channel(kind="email", recipients="ops@example.com"), payload())
+    finally:
+        smtp.stop()
+    # Per-socket timeouts alone would let the slow one finish after six 0.3 s answers.
+    assert time.monotonic() - started < 1.5
+    assert (caught.value.detail, caught.value.permanent) == ("timed out after 0.5s", False)
+    assert smtp.accepted == []
 
 
 # Words ----------------------------------------------------------------------------------
