@@ -13,43 +13,11 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from incidents.admin.access import ReadOnly, SuperAdminOnly
 from incidents.delivery import notifications_retry, send_test
 from incidents.models import Channel, DeliveryAttempt, Notification
 
 SECRET_LABELS = {"url": "A URL", "token": "A token", "signing_secret": "A signing secret"}
-
-
-class SuperAdminOnly:
-    def _super(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_module_permission(self, request):
-        return self._super(request)
-
-    def has_view_permission(self, request, obj=None):
-        return self._super(request)
-
-    def has_add_permission(self, request, *args):
-        return self._super(request)
-
-    def has_change_permission(self, request, obj=None):
-        return self._super(request)
-
-    def has_delete_permission(self, request, obj=None):
-        return self._super(request)
-
-
-class ReadOnly(SuperAdminOnly):
-    """Rows written by the deliverer: super admins may look, nobody edits here."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # Channels -----------------------------------------------------------------------------

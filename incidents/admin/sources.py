@@ -6,6 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
+from incidents.admin.access import SuperAdminOnly
 from incidents.event_sources import (
     event_source_check,
     event_source_create,
@@ -14,10 +15,6 @@ from incidents.event_sources import (
     event_source_tags,
 )
 from incidents.models import Source
-
-
-def _super_admin(request):
-    return request.user.is_active and request.user.is_superuser
 
 
 class SourceForm(forms.ModelForm):
@@ -54,7 +51,7 @@ class SourceForm(forms.ModelForm):
 
 
 @admin.register(Source)
-class SourceAdmin(admin.ModelAdmin):
+class SourceAdmin(SuperAdminOnly, admin.ModelAdmin):
     form = SourceForm
     list_display = ["name", "kind", "key", "tag_list", "created_at"]
     list_filter = ["kind"]
@@ -112,17 +109,8 @@ class SourceAdmin(admin.ModelAdmin):
         if len(apps) < queryset.count():
             self.message_user(request, "Monitor and backup sources have no routing key.", messages.WARNING)
 
-    def has_module_permission(self, request):
-        return _super_admin(request)
-
-    def has_view_permission(self, request, obj=None):
-        return _super_admin(request)
-
-    def has_add_permission(self, request):
-        return _super_admin(request)
-
     def has_change_permission(self, request, obj=None):
-        return _super_admin(request) and (obj is None or obj.kind == Source.Kind.APP)
+        return super().has_change_permission(request, obj) and (obj is None or obj.kind == Source.Kind.APP)
 
     def has_delete_permission(self, request, obj=None):
-        return _super_admin(request) and (obj is None or obj.kind == Source.Kind.APP)
+        return super().has_delete_permission(request, obj) and (obj is None or obj.kind == Source.Kind.APP)
