@@ -315,6 +315,9 @@ def markdown(document):
         out.append(f"\n#### {_run_name(run)}\n")
         out.append(f"Load at start {run['loadavg_at_start']}; wall time {run.get('wall_s')} s; "
                    f"commit {run.get('commit', m['commit'])}.\n")
+        if run["scenario"] == "alerts":
+            out.append("```\n" + alerts_table(run) + "\n```")
+            continue
         if run["scenario"] == "saturation":
             rows = []
             for w in run["windows"]:
