@@ -83,7 +83,8 @@ def test_a_rule_is_saved_with_kinds_as_checkboxes_and_tags_as_a_line(admin_clien
         ({"tags": "prod, not a slug"}, "must be letters, digits, hyphens or underscores"),
         ({"all_channels": ""}, "this rule would send nothing"),
         ({"event_kinds": ["monitor_exploded"]}, "Select a valid choice"),
-        ({"escalate_after": "0"}, "above zero"),
+        ({"escalate_after": "0"}, "greater than or equal to 60"),
+        ({"repeat_every": "30"}, "greater than or equal to 60"),
     ],
 )
 def test_bad_rules_are_refused_with_a_clear_message(admin_client, changes, message):

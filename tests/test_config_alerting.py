@@ -1,17 +1,14 @@
 """Config as code for alerting: `channels:`, `alert_rules:` and a monitor's `channels:` key."""
 
-import textwrap
-from io import StringIO
 
 import pytest
 import yaml
-from django.core.management import call_command
-from django.core.management.base import CommandError
 
 from incidents.event_sources import event_source_create
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
 from monitors.models import Monitor
+from tests.test_config import apply, apply_fails, export, write  # noqa: F401  (write is a fixture)
 
 HOOK = "http://127.0.0.1:9/hooks/T000-Secret-4711"
 SIGNING = "sign-Secret-0815"
@@ -61,34 +58,6 @@ def env(monkeypatch):
     monkeypatch.setenv("VIGIL_TEST_HOOK", HOOK)
     monkeypatch.setenv("VIGIL_TEST_SIGNING", SIGNING)
     monkeypatch.setenv("VIGIL_TEST_TOKEN", TOKEN)
-
-
-@pytest.fixture
-def write(tmp_path):
-    def write(text, name="vigil.yaml"):
-        path = tmp_path / name
-        path.write_text(textwrap.dedent(text))
-        return path
-
-    return write
-
-
-def apply(path, *args):
-    out = StringIO()
-    call_command("apply_config", str(path), *args, stdout=out, stderr=StringIO())
-    return out.getvalue().splitlines()
-
-
-def apply_fails(path, *args):
-    with pytest.raises(CommandError) as caught:
-        apply(path, *args)
-    return str(caught.value).splitlines()
-
-
-def export():
-    out = StringIO()
-    call_command("export_config", stdout=out)
-    return out.getvalue()
 
 
 def snapshot():

@@ -2,10 +2,9 @@
 
 from django import forms
 from django.contrib import admin
-from django.core.exceptions import ValidationError
 
 from incidents.admin.access import SuperAdminOnly
-from incidents.event_sources import event_source_tags
+from incidents.admin.fields import TagsField
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule
 
@@ -18,7 +17,7 @@ class AlertRuleForm(forms.ModelForm):
         help_text="None ticked: every kind. A rule routing down, up or heartbeat missed also routes flapping notices.",
     )
     runbook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
-    tags = forms.CharField(
+    tags = TagsField(
         required=False, help_text="Comma-separated source tags, e.g. prod, billing. No sources and no tags: every source."
     )
 
@@ -26,25 +25,10 @@ class AlertRuleForm(forms.ModelForm):
         model = AlertRule
         fields = "__all__"
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initial["tags"] = ", ".join(self.instance.tags or [])
-
-    def clean_tags(self):
-        tags = [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
-        try:
-            return event_source_tags(tags)
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from None
-
     def clean(self):
         cleaned = super().clean()
         if not cleaned.get("all_channels") and not cleaned.get("channels") and not cleaned.get("escalation_channels"):
             raise forms.ValidationError("Pick channels, or tick all channels: this rule would send nothing.")
-        if cleaned.get("escalate_after") == 0:
-            self.add_error("escalate_after", "Give a number of seconds above zero, or leave it empty for the SLA.")
-        if cleaned.get("repeat_every") == 0:
-            self.add_error("repeat_every", "Give a number of seconds above zero, or leave it empty for no reminders.")
         return cleaned
 
 

@@ -7,12 +7,12 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
 from incidents.admin.access import SuperAdminOnly
+from incidents.admin.fields import TagsField
 from incidents.event_sources import (
     event_source_check,
     event_source_create,
     event_source_curl,
     event_source_regenerate_key,
-    event_source_tags,
 )
 from incidents.models import Source
 
@@ -20,22 +20,11 @@ from incidents.models import Source
 class SourceForm(forms.ModelForm):
     """Tags as one line, comma-separated; the key and routing key are made by the service."""
 
-    tags = forms.CharField(required=False, help_text="Comma-separated, e.g. billing, prod.")
+    tags = TagsField(required=False, help_text="Comma-separated, e.g. billing, prod.")
 
     class Meta:
         model = Source
         fields = ["name", "tags"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.initial["tags"] = ", ".join(self.instance.tags or [])
-
-    def clean_tags(self):
-        tags = [tag.strip() for tag in self.cleaned_data["tags"].split(",") if tag.strip()]
-        try:
-            return event_source_tags(tags)
-        except ValidationError as exc:
-            raise forms.ValidationError(exc.messages) from None
 
     def clean(self):
         cleaned = super().clean()
