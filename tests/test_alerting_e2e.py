@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.delivery import deliver_pending
-from incidents.models import Channel, Incident, Notification
+from incidents.models import AlertRule, Channel, Incident, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now
 from tests.processes import Cluster, cluster_env
@@ -31,10 +31,13 @@ def receivers(settings):
 
 
 def make_channels(slack, webhook):
-    """Three channels; the default rule sends monitor down/up to every enabled one."""
+    """Three channels, and a rule like the default one (a transactional test's database was
+    flushed after migrating, so the migration's default rule may be gone): monitor down and
+    up to every enabled channel."""
     Channel.objects.create(name="slack", kind="slack", url=slack.url("/services/T0/B0/x"))
     Channel.objects.create(name="hook", kind="webhook", url=webhook.url("/vigil"), signing_secret=SECRET)
     Channel.objects.create(name="mail", kind="email", recipients="oncall@example.com")
+    AlertRule.objects.create(name="down and up", event_kinds=["monitor_down", "monitor_up"], all_channels=True)
 
 
 def slack_texts(slack):
