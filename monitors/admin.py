@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
+from core.permissions import ReadOnly, SuperAdminOnly
 from monitors.models import CheckResult, Kind, Monitor, RunnerLease, StateChange, Status, Tag
 from monitors.services import (
     monitor_pause,
@@ -35,38 +36,6 @@ def badge(status):
         STATUS_COLOURS.get(status, "#9e9e9e"),
         Status(status).label,
     )
-
-
-class SuperAdminOnly:
-    """Monitors are defined by super admins only, whatever model permissions a group holds."""
-
-    def has_module_permission(self, request):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_view_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_add_permission(self, request, *args):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_change_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-    def has_delete_permission(self, request, obj=None):
-        return request.user.is_active and request.user.is_superuser
-
-
-class ReadOnly(SuperAdminOnly):
-    """Rows written by the engine: super admins may look, nobody edits here."""
-
-    def has_add_permission(self, request, *args):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # The change form ---------------------------------------------------------------

@@ -13,7 +13,7 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
-from incidents.admin.access import ReadOnly, SuperAdminOnly
+from core.permissions import ReadOnly, SuperAdminOnly
 from incidents.delivery import notifications_retry, send_test
 from incidents.models import Channel, DeliveryAttempt, Notification
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from incidents.admin.access import ReadOnly
+from core.permissions import ReadOnly
 from incidents.models import Event
 
 

@@ -2,7 +2,7 @@
 
 from django.contrib import admin, messages
 
-from incidents.admin.access import SuperAdminOnly
+from core.permissions import SuperAdminOnly
 from incidents.lifecycle import incident_acknowledge, incident_resolve
 from incidents.models import Incident, TimelineEntry
 

@@ -3,7 +3,7 @@
 from django import forms
 from django.contrib import admin
 
-from incidents.admin.access import SuperAdminOnly
+from core.permissions import SuperAdminOnly
 from incidents.admin.fields import TagsField
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule

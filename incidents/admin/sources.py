@@ -6,7 +6,7 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 
-from incidents.admin.access import SuperAdminOnly
+from core.permissions import SuperAdminOnly
 from incidents.admin.fields import TagsField
 from incidents.event_sources import (
     event_source_check,
