@@ -12,7 +12,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from incidents import delivery, lifecycle, routing
-from incidents.messages import event_payload
+from incidents.messages import event_payload, queued_text
 from incidents.models import Event, Incident, Notification, Severity, Source, TimelineEntry
 
 EVENT_KINDS = (
@@ -219,7 +219,7 @@ class _Batch:
                 incident_id=row.incident_id,
                 at=self.now,
                 kind=TimelineEntry.Kind.NOTIFICATION,
-                text=f"Notified {row.channel.name}",
+                text=queued_text(row),
                 event=row.event,
                 notification=row,
             )

@@ -14,7 +14,7 @@ from django.db.models import F, Prefetch
 from django.utils import timezone
 
 from incidents import delivery
-from incidents.messages import incident_payload
+from incidents.messages import incident_payload, queued_text
 from incidents.models import (
     RESPONSE_SLA,
     Channel,
@@ -270,7 +270,7 @@ def _notify(incident, rules, channels, kind, entry, text, now):
                 incident=incident,
                 at=now,
                 kind=TimelineEntry.Kind.NOTIFICATION,
-                text=f"Notified {row.channel.name}",
+                text=queued_text(row),
                 notification=row,
             )
             for row in rows

@@ -77,3 +77,10 @@ def incident_links(incident):
         "incident_url": incident_url(incident),
         "ack_url": ack_url(incident) if incident.is_open and not incident.acknowledged_at else None,
     }
+
+
+def queued_text(row):
+    """The timeline's line for an outbox row: written when queued, so it says queued (the
+    row itself tracks whether and when it was delivered)."""
+    when = "" if row.delivery == "immediate" else f" for the {row.delivery} summary"
+    return f"Message to {row.channel.name} queued{when}"

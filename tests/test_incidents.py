@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.events import NewEvent, receive_events
 from incidents.lifecycle import OpenIncidents
-from incidents.messages import human_duration
+from incidents.messages import human_duration, queued_text
 from incidents.models import AlertRule, Channel, Event, Incident, Notification, Source, TimelineEntry
 
 pytestmark = pytest.mark.django_db
@@ -67,7 +67,7 @@ def test_a_problem_opens_an_incident_and_tells_every_enabled_channel_once(channe
     assert payload["incident_url"].endswith(f"/admin/incidents/incident/{incident.pk}/change/")
     assert "/incidents/ack/" in payload["ack_url"]
     assert list(incident.timeline.values_list("kind", "text")) == [
-        ("opened", "Opened: api is down"), ("notification", "Notified mail"), ("notification", "Notified slack"),
+        ("opened", "Opened: api is down"), ("notification", "Message to mail queued"), ("notification", "Message to slack queued"),
     ]
 
 
@@ -291,3 +291,11 @@ def test_human_durations():
     assert human_duration(7500) == "2 h 5 min"
     assert human_duration(3 * 86400 + 4 * 3600 + 5) == "3 d 4 h"
     assert human_duration(0) == "0 s"
+
+
+def test_the_timeline_says_a_message_is_queued_and_for_which_summary():
+    channel = Channel(name="ops-mail")
+    assert queued_text(Notification(channel=channel, delivery="immediate")) == "Message to ops-mail queued"
+    assert queued_text(Notification(channel=channel, delivery="hourly")) == (
+        "Message to ops-mail queued for the hourly summary"
+    )
