@@ -39,12 +39,9 @@ def blocked_reason(address):
     Multicast and unspecified are never a service; link-local (cloud metadata lives
     there) is refused unless settings.CHECKS_ALLOW_LINK_LOCAL.
     """
-    ip = ipaddress.ip_address(address)
-    ip = getattr(ip, "ipv4_mapped", None) or ip
-    if ip.is_unspecified or (ip.version == 4 and ip in THIS_NETWORK):
-        return "unspecified"
-    if ip.is_multicast:
-        return "multicast"
+    ip = _ip(address)
+    if reason := _never_a_service(ip):
+        return reason
     if settings.CHECKS_ALLOW_LINK_LOCAL:
         return None
     if ip.is_link_local:
@@ -62,12 +59,9 @@ def channel_blocked_reason(address):
     link-local are refused unless settings.CHANNELS_ALLOW_PRIVATE_IPS. Cloud metadata,
     multicast and unspecified addresses are refused whatever the setting.
     """
-    ip = ipaddress.ip_address(address)
-    ip = getattr(ip, "ipv4_mapped", None) or ip
-    if ip.is_unspecified or (ip.version == 4 and ip in THIS_NETWORK):
-        return "unspecified"
-    if ip.is_multicast:
-        return "multicast"
+    ip = _ip(address)
+    if reason := _never_a_service(ip):
+        return reason
     if ip in CLOUD_METADATA or ip in CHANNEL_METADATA:
         return "cloud metadata"
     if settings.CHANNELS_ALLOW_PRIVATE_IPS:
@@ -78,6 +72,21 @@ def channel_blocked_reason(address):
         return "link-local"
     if ip.is_private or not ip.is_global:
         return "private"
+    return None
+
+
+def _ip(address):
+    """The address as an ipaddress object, an IPv4-mapped IPv6 address as the IPv4 one."""
+    ip = ipaddress.ip_address(address)
+    return getattr(ip, "ipv4_mapped", None) or ip
+
+
+def _never_a_service(ip):
+    """What both policies refuse: unspecified and multicast addresses are never a service."""
+    if ip.is_unspecified or (ip.version == 4 and ip in THIS_NETWORK):
+        return "unspecified"
+    if ip.is_multicast:
+        return "multicast"
     return None
 
 
