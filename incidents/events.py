@@ -28,8 +28,12 @@ EVENT_KINDS = (
     "external",
     "monitor_flapping",
     "monitor_flapping_stopped",
+    "slo_burn",
+    "slo_burn_stopped",
 )
-PROBLEM_KINDS = {"monitor_down", "heartbeat_missed", "backup_failed", "backup_stale", "error_rate", "monitor_flapping"}
+PROBLEM_KINDS = {
+    "monitor_down", "heartbeat_missed", "backup_failed", "backup_stale", "error_rate", "monitor_flapping", "slo_burn",
+}
 
 PROBLEM, RECOVERY, ACKNOWLEDGE, NOTICE = "problem", "recovery", "acknowledge", "notice"
 
@@ -81,7 +85,7 @@ def role_of(event):
         return PROBLEM
     if event.kind == "monitor_up" and not event.dedup_key.endswith(":degraded"):
         return NOTICE if details.get("flapping") else RECOVERY
-    if event.kind == "backup_succeeded":
+    if event.kind in ("backup_succeeded", "slo_burn_stopped"):
         return RECOVERY
     if event.kind == "monitor_flapping_stopped" and details.get("status") != "down":
         return RECOVERY

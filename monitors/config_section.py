@@ -6,6 +6,8 @@ belongs to the monitor's entry: created, updated and deleted with it, exported a
 `channels:` key, and left out of the `alert_rules:` section.
 """
 
+from decimal import Decimal, InvalidOperation
+
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
@@ -20,6 +22,19 @@ def _status_spec(value):
     if isinstance(value, bool) or not isinstance(value, (int, str, list)):
         raise ValueError('must be a code, a string like "200-299, 301" or a list of codes and ranges')
     return format_status_spec(value)
+
+
+def _percent(value):
+    """An objective such as 99.9 (or "99.9%")."""
+    text = str(value).strip().removesuffix("%") if isinstance(value, (int, float, str)) else None
+    try:
+        return Decimal(text)
+    except (InvalidOperation, TypeError):
+        raise ValueError("must be a percentage such as 99.9") from None
+
+
+def _dump_percent(value):
+    return None if value is None else float(value)
 
 
 def _key(name, parse, dump=v.identity):
@@ -45,6 +60,8 @@ class MonitorSection(ModelSection):
         _key("channels", v.string_list),
         _key("public", v.boolean),
         _key("paused", v.boolean),
+        _key("slo_target", v.optional(_percent), _dump_percent),
+        _key("slo_window_days", v.integer),
         # http
         _key("url", v.text),
         _key("method", v.text),

@@ -15,18 +15,24 @@ from django.db import connection, transaction
 
 from incidents.events import NewEvent, receive_events
 from monitors.checks import heartbeat
-from monitors.models import CheckResult, Kind, Monitor, StateChange, Status
+from monitors.history import Entry
+from monitors.maintenance import maintenance_lookup
+from monitors.models import Kind, Monitor, StateChange, Status
+from monitors.rollups import Recorded, add_to_rollups
 from monitors.state import events_for_change, flap_history_after, flap_percent, is_flapping, next_step
 
 RECORDABLE = (Status.NOT_CHECKED, Status.UP, Status.DEGRADED, Status.SEEMS_DOWN, Status.DOWN)
 
 
 def next_due(monitor, now):
-    """The next slot after this claim. Missed slots (no cluster running) are not replayed."""
+    """The next slot after this claim. Missed slots (no cluster running) are not replayed.
+
+    A heartbeat is looked at every interval as well as at its deadline, so its history
+    has no gaps while pings keep coming."""
+    interval = timedelta(seconds=monitor.interval)
     if monitor.kind == Kind.HEARTBEAT:
         deadline = monitor.heartbeat_deadline()
-        return deadline if deadline > now else now + timedelta(seconds=monitor.period or monitor.interval)
-    interval = timedelta(seconds=monitor.interval)
+        return min(deadline, now + interval) if deadline > now else now + interval
     scheduled = monitor.next_check_at + interval
     return scheduled if scheduled > now else now + interval
 
@@ -59,32 +65,36 @@ def record_outcomes(checked):
 
     Each monitor is re-read under lock first: one deleted since its claim is skipped,
     one paused keeps its status, and a heartbeat is judged again on its latest ping
-    (a ping may have arrived while it was being checked). Results go in with one bulk
-    insert, and every status change becomes a StateChange row and events for incidents
-    in the same transaction.
+    (a ping may have arrived while it was being checked). Results go into the rollups
+    with one upsert per table, and every status change becomes a StateChange row and
+    events for incidents in the same transaction. Inside a maintenance window the state
+    machine runs but nothing is emitted; the window's end emits what changed meanwhile.
     """
     checked = sorted(checked, key=lambda item: item[2])
     if not checked:
         return []
     with transaction.atomic():
         current = Monitor.objects.select_for_update().in_bulk({monitor.pk for monitor, _, _ in checked})
-        rows, changes, events = [], [], []
+        in_window = maintenance_lookup(list(current), checked[0][2], checked[-1][2])
+        recorded, changes, events = [], [], []
         for monitor, outcome, started in checked:
             live = current.get(monitor.pk)
             outcome = _judged_on_latest_ping(live, outcome, started) if live else None
             if outcome is None or outcome.ok is None:
                 continue
-            rows.append(_result_row(live, outcome, started))
             if live.paused or live.status not in RECORDABLE:
+                status = Status.UP if outcome.ok else Status.DOWN
+                recorded.append(Recorded(live.pk, live.interval, None, _entry(status, outcome, started, False)))
                 continue
-            before = Before(live.status, live.status_changed_at, live.last_facts)
+            before = Before.of(live)
             _apply(live, outcome, started)
+            live.in_maintenance = in_window(live.pk, started)
             was_flapping = _track_flapping(live)
-            events.extend(_certificate_events(live, before, outcome, started))
-            if live.status != before.status:
-                changes.append(_state_change(live, before, outcome, started))
-            events.extend(_change_events(live, before, outcome, started, was_flapping))
-        CheckResult.objects.bulk_create(rows, ignore_conflicts=True)
+            entry = _entry(live.status, outcome, started, live.in_maintenance)
+            recorded.append(Recorded(live.pk, live.interval, before.previous_entry(), entry))
+            changes.extend(_state_changes(live, before, outcome, started))
+            events.extend(_events(live, before, outcome, started, was_flapping))
+        add_to_rollups(recorded)
         update_rows(current.values(), Monitor.CHECK_STATE_FIELDS)
         StateChange.objects.bulk_create(changes)
         receive_events(events)
@@ -120,19 +130,28 @@ def update_rows(monitors, fields):
 
 
 class Before(NamedTuple):
+    """What a monitor was before this check."""
+
     status: str
     since: datetime
     facts: dict
+    maintenance: bool
+    checked_at: datetime | None
+
+    @classmethod
+    def of(cls, live):
+        return cls(live.status, live.status_changed_at, live.last_facts, live.in_maintenance, live.last_checked_at)
+
+    def previous_entry(self):
+        """The previous check as history counts it (its status, and whether a window covered it)."""
+        if self.checked_at is None:
+            return None
+        return Entry(self.checked_at, self.status, maintenance=self.maintenance)
 
 
-def _result_row(monitor, outcome, started):
-    return CheckResult(
-        monitor_id=monitor.pk,
-        checked_at=started,
-        status=Status.UP if outcome.ok else Status.DOWN,
-        response_time_ms=outcome.response_time_ms,
-        detail="" if outcome.ok else outcome.detail,
-    )
+def _entry(status, outcome, started, maintenance):
+    detail = "" if outcome.ok else outcome.detail[:500]
+    return Entry(started, status, outcome.response_time_ms, detail, maintenance)
 
 
 def _apply(live, outcome, started):
@@ -155,10 +174,35 @@ def _apply(live, outcome, started):
     live.last_facts = outcome.facts
 
 
-def _state_change(live, before, outcome, started):
-    return StateChange(
-        monitor_id=live.pk, from_status=before.status, to_status=live.status, changed_at=started, reason=outcome.detail
-    )
+def _state_changes(live, before, outcome, started):
+    """The status change, if any, between the entry into and the exit from a window."""
+    def change(old, new, reason):
+        return StateChange(monitor_id=live.pk, from_status=old, to_status=new, changed_at=started, reason=reason[:500])
+
+    rows = []
+    if live.in_maintenance and not before.maintenance:
+        rows.append(change(before.status, Status.MAINTENANCE, "maintenance window started"))
+    if live.status != before.status:
+        rows.append(change(before.status, live.status, outcome.detail + (" (in maintenance)" if live.in_maintenance else "")))
+    if before.maintenance and not live.in_maintenance:
+        rows.append(change(Status.MAINTENANCE, live.status, "maintenance window ended"))
+    return rows
+
+
+def _events(live, before, outcome, started, was_flapping):
+    """Nothing alerts inside a window; its end alerts on what differs from its start."""
+    if live.in_maintenance:
+        if not before.maintenance:
+            live.maintenance_entered_status = before.status
+        return []
+    if before.maintenance:
+        entered = live.maintenance_entered_status or before.status
+        live.maintenance_entered_status = ""
+        if entered == live.status:
+            return []
+        return _status_events(live, before._replace(status=entered), outcome, started)
+    events = _certificate_events(live, before, outcome, started)
+    return events + _change_events(live, before, outcome, started, was_flapping)
 
 
 def _track_flapping(live):

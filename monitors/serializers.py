@@ -7,6 +7,7 @@ from rest_framework.settings import api_settings
 
 from monitors.models import Monitor
 from monitors.services import monitor_save
+from monitors.uptime import EMPTY, objective, summaries
 
 
 class TagNamesField(serializers.ListField):
@@ -18,12 +19,32 @@ class TagNamesField(serializers.ListField):
         return [tag.name for tag in value.all()]
 
 
+class WithHistoryList(serializers.ListSerializer):
+    """Reads a page's uptime figures in two queries, whatever its length."""
+
+    def to_representation(self, data):
+        monitors = list(data.all() if hasattr(data, "all") else data)
+        found = summaries([monitor.pk for monitor in monitors])
+        for monitor in monitors:
+            monitor.summary = found.get(monitor.pk, EMPTY)
+        return super().to_representation(monitors)
+
+
 class MonitorSerializer(serializers.ModelSerializer):
-    """Durations (interval, timeout, period, grace) are in seconds; secrets are write-only."""
+    """Durations (interval, timeout, period, grace) are in seconds; secrets are write-only.
+    `status` is `maintenance` while a window covers the monitor; uptimes are percentages
+    (null: no data in the window)."""
 
     tags = TagNamesField(required=False)
+    status = serializers.CharField(source="shown_status", read_only=True)
     status_code = serializers.ReadOnlyField()
     ping_url = serializers.ReadOnlyField()
+    uptime_24h = serializers.SerializerMethodField()
+    uptime_7d = serializers.SerializerMethodField()
+    uptime_30d = serializers.SerializerMethodField()
+    uptime_90d = serializers.SerializerMethodField()
+    response_time_avg_24h = serializers.SerializerMethodField()
+    error_budget_remaining = serializers.SerializerMethodField()
 
     class Meta:
         model = Monitor
@@ -68,9 +89,48 @@ class MonitorSerializer(serializers.ModelSerializer):
             "response_time_ms",
             "ping_url",
             "next_check_at",
+            # history
+            "uptime_24h",
+            "uptime_7d",
+            "uptime_30d",
+            "uptime_90d",
+            "response_time_avg_24h",
+            "slo_target",
+            "slo_window_days",
+            "error_budget_remaining",
+            "slo_burning",
         ]
-        read_only_fields = ["status", "last_checked_at", "response_time_ms", "next_check_at"]
-        extra_kwargs = {name: {"write_only": True} for name in Monitor.SECRET_FIELDS}
+        read_only_fields = ["last_checked_at", "response_time_ms", "next_check_at", "slo_burning"]
+        extra_kwargs = {
+            **{name: {"write_only": True} for name in Monitor.SECRET_FIELDS},
+            "slo_target": {"coerce_to_string": False},
+        }
+        list_serializer_class = WithHistoryList
+
+    def _summary(self, monitor):
+        if not hasattr(monitor, "summary"):
+            monitor.summary = summaries([monitor.pk]).get(monitor.pk, EMPTY)
+        return monitor.summary
+
+    def get_uptime_24h(self, monitor):
+        return self._summary(monitor).uptime("24h")
+
+    def get_uptime_7d(self, monitor):
+        return self._summary(monitor).uptime("7d")
+
+    def get_uptime_30d(self, monitor):
+        return self._summary(monitor).uptime("30d")
+
+    def get_uptime_90d(self, monitor):
+        return self._summary(monitor).uptime("90d")
+
+    def get_response_time_avg_24h(self, monitor):
+        value = self._summary(monitor).response_ms_24h
+        return None if value is None else round(value, 1)
+
+    def get_error_budget_remaining(self, monitor):
+        slo = objective(monitor, self._summary(monitor))
+        return slo.budget_remaining if slo else None
 
     def create(self, validated_data):
         tags = validated_data.pop("tags", None)

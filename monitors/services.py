@@ -137,11 +137,13 @@ def heartbeat_ping(ping_uuid, ping):
 
     State changes wait for a runner: a ping that may bring the monitor back up makes it
     due now, so the engine (the one place that moves states) evaluates it within a tick.
+    A healthy ping leaves the schedule alone: the next look (within an interval, and
+    before the new deadline) finds it up.
     """
     now = timezone.now()
     monitor = (
         Monitor.objects.filter(ping_uuid=ping_uuid, kind=Kind.HEARTBEAT)
-        .only("pk", "status", "period", "grace", "monitoring_since", "last_ping_at")
+        .only("pk", "status")
         .first()
     )
     if monitor is None:
@@ -149,12 +151,8 @@ def heartbeat_ping(ping_uuid, ping):
     if ping.kind == "start":
         Monitor.objects.filter(pk=monitor.pk).update(last_start_at=now)
         return True
-    monitor.last_ping_at = now
-    healthy = monitor.status == Status.UP and ping.kind == "success"
-    Monitor.objects.filter(pk=monitor.pk).update(
-        last_ping_at=now,
-        last_ping_kind=ping.kind,
-        last_ping_body=ping.body,
-        next_check_at=monitor.heartbeat_deadline() if healthy else now,
-    )
+    fields = {"last_ping_at": now, "last_ping_kind": ping.kind, "last_ping_body": ping.body}
+    if not (monitor.status == Status.UP and ping.kind == "success"):
+        fields["next_check_at"] = now
+    Monitor.objects.filter(pk=monitor.pk).update(**fields)
     return True

@@ -3,7 +3,9 @@
 from django.conf import settings
 from django_q.tasks import async_task
 
+from monitors.retention import prune_history
 from monitors.runner import CheckRunner, free_slots
+from monitors.slo import evaluate_objectives
 
 RUNNER_GROUP = "check-runner"
 
@@ -31,3 +33,13 @@ def ensure_runners():
     for slot in slots:
         start_runner(slot)
     return slots
+
+
+def check_objectives():
+    """Periodic: SLO burn alerts."""
+    return evaluate_objectives()
+
+
+def prune():
+    """Daily: drop raw results and rollups past their retention."""
+    return prune_history()._asdict()

@@ -14,6 +14,8 @@ PERIODIC_JOBS = [
     Periodic("monitors.ensure_runners", "monitors.tasks.ensure_runners", minutes=1),
     Periodic("incidents.deliver", "incidents.tasks.deliver_pending", minutes=1),
     Periodic("incidents.escalate", "incidents.tasks.escalate_and_remind", minutes=1),
+    Periodic("monitors.objectives", "monitors.tasks.check_objectives", minutes=1),
+    Periodic("monitors.prune", "monitors.tasks.prune", minutes=24 * 60),
 ]
 
 

@@ -174,6 +174,11 @@ CONFIG_SECTIONS = [
 
 CHECKS_ALLOW_LINK_LOCAL = env.bool("CHECKS_ALLOW_LINK_LOCAL", default=False)
 CHECK_BODY_LIMIT = 1024 * 1024
+# History: raw results (packed per monitor and hour) and the hourly and daily rollups.
+RESULTS_RETENTION_DAYS = env.int("RESULTS_RETENTION_DAYS", default=30)
+ROLLUP_RETENTION_DAYS = env.int("ROLLUP_RETENTION_DAYS", default=400)
+if not 1 <= RESULTS_RETENTION_DAYS <= ROLLUP_RETENTION_DAYS:
+    raise ImproperlyConfigured("RESULTS_RETENTION_DAYS must be at least 1 and at most ROLLUP_RETENTION_DAYS")
 PING_BODY_LIMIT = 10_000
 PORT = env.int("PORT", default=8000)
 VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")

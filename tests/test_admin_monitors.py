@@ -11,8 +11,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from incidents.models import Event
-from monitors.models import CheckResult, Kind, Monitor, RunnerLease, StateChange, Status
+from monitors.history import Entry
+from monitors.models import Kind, Monitor, RunnerLease, StateChange, Status
+from monitors.rollups import Recorded, add_to_rollups
 from monitors.services import monitor_save, monitors_check_now
+from tests.results import all_results
 
 KIND_SETTINGS = {
     Kind.HTTP: {"url": "https://example.com/health"},
@@ -137,7 +140,7 @@ def test_check_now_runs_real_checks_and_reports_the_counts(admin_client, http_ta
         "nightly job": Status.UP,
         "never pinged": Status.NOT_CHECKED,
     }
-    assert CheckResult.objects.count() == 3
+    assert len(all_results()) == 3
 
 
 # The change form ---------------------------------------------------------------
@@ -148,15 +151,10 @@ def test_heartbeat_change_page_shows_its_ping_urls_and_recent_history(admin_clie
     Client().get(f"/ping/{heartbeat.ping_uuid}")
     monitors_check_now([heartbeat.pk])  # not checked → up: one result, one state change
     now = timezone.now()
-    CheckResult.objects.bulk_create(
-        CheckResult(
-            monitor=heartbeat,
-            checked_at=now - timedelta(minutes=i + 1),
-            status=Status.DOWN,
-            detail=f"old-detail-{i:02}",
-        )
-        for i in range(25)
-    )
+    add_to_rollups([
+        Recorded(heartbeat.pk, 60, None, Entry(now - timedelta(minutes=i + 1), Status.DOWN, detail=f"old-detail-{i:02}"))
+        for i in reversed(range(25))
+    ])
 
     page = admin_client.get(change_url(heartbeat)).content.decode()
 

@@ -8,8 +8,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from monitors.models import CheckResult, Monitor, RunnerLease
+from monitors.models import Monitor, RunnerLease
 from tests.processes import Cluster, cluster_env, manage
+from tests.results import all_results
 
 INTERVAL = 20
 MONITORS = 40
@@ -60,8 +61,8 @@ def start_runners(env, slots):
 
 def assert_each_monitor_checked_once_per_interval(http_target):
     checks = defaultdict(list)
-    for monitor_id, checked_at in CheckResult.objects.values_list("monitor_id", "checked_at"):
-        checks[monitor_id].append(checked_at)
+    for monitor_id, entry in all_results():
+        checks[monitor_id].append(entry.at)
     assert len(checks) == MONITORS
     assert Counter(len(times) for times in checks.values()) == {2: MONITORS}
     for times in checks.values():

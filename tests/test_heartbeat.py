@@ -73,19 +73,25 @@ def test_a_ping_brings_it_up_and_lateness_brings_it_down(client, heartbeat):
     assert heartbeat.status == Status.UP
 
     pinged = heartbeat.last_ping_at
-    assert tick(pinged + timedelta(seconds=89)) == []
+    assert tick(pinged + timedelta(seconds=61)) == [heartbeat]  # looked at every interval, for history
+    heartbeat.refresh_from_db()
+    assert heartbeat.status == Status.UP
+    assert heartbeat.next_check_at == pinged + timedelta(seconds=90)  # the deadline comes before the next interval
     tick(pinged + timedelta(seconds=91))
     heartbeat.refresh_from_db()
     assert heartbeat.status == Status.DOWN
     assert "no ping since" in heartbeat.last_detail
 
 
-def test_a_ping_while_up_only_moves_the_deadline(client, heartbeat):
+def test_a_ping_while_up_moves_the_deadline_not_the_next_look(client, heartbeat):
     ping(client, heartbeat)
     tick(timezone.now())
+    heartbeat.refresh_from_db()
+    next_look = heartbeat.next_check_at
     ping(client, heartbeat)
     heartbeat.refresh_from_db()
-    assert heartbeat.next_check_at == heartbeat.last_ping_at + timedelta(seconds=90)
+    assert heartbeat.heartbeat_deadline() == heartbeat.last_ping_at + timedelta(seconds=90)
+    assert heartbeat.next_check_at == next_look
 
 
 def test_fail_marks_it_down_on_the_next_tick_and_a_ping_recovers(client, heartbeat):

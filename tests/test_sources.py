@@ -55,7 +55,7 @@ def test_saving_registers_and_a_rename_keeps_the_rules_pointing_at_it():
 def test_the_admin_registers_tags_saved_after_the_monitor(admin_client):
     form = {
         "name": "web", "kind": "tcp", "host": "127.0.0.1", "port": "9", "interval": "60", "timeout": "10",
-        "confirmations": "2", "severity": "P2", "method": "GET", "expiry_warning_days": "30",
+        "confirmations": "2", "severity": "P2", "method": "GET", "expiry_warning_days": "30", "slo_window_days": "30",
         "tags": [], "_save": "Save",
     }
     from monitors.models import Tag

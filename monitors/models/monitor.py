@@ -1,6 +1,8 @@
-"""What is checked (Monitor), what a check found (CheckResult), how state moved (StateChange)."""
+"""What is checked (Monitor) and how its state moved (StateChange). What checks found is
+kept in the rollups (`monitors.models.history`)."""
 
 import uuid
+from decimal import Decimal
 from urllib.parse import urlsplit
 from datetime import timedelta
 
@@ -89,12 +91,13 @@ class Monitor(models.Model):
         "name", "kind", "interval", "timeout", "confirmations", "slow_ms", "severity", "public",
         "url", "method", "body", "expected_status", "keyword", "keyword_absent", "headers",
         "auth_user", "auth_password", "tls_verify", "host", "port", "server_name",
-        "expiry_warning_days", "period", "grace", "ping_uuid", "dsn", "query",
+        "expiry_warning_days", "period", "grace", "ping_uuid", "dsn", "query", "slo_target", "slo_window_days",
     )
     # What a check's outcome writes (only `monitors.engine` writes these).
     CHECK_STATE_FIELDS = (
         "status", "status_changed_at", "consecutive_failures", "last_checked_at",
         "response_time_ms", "last_detail", "last_facts", "flap_history", "flapping",
+        "in_maintenance", "maintenance_entered_status",
     )
 
     name = models.CharField(max_length=200, unique=True)
@@ -151,6 +154,17 @@ class Monitor(models.Model):
     dsn = models.CharField(max_length=1000, blank=True, help_text="A secret: never shown again.")
     query = models.TextField(blank=True, help_text="Default SELECT 1; the first value must be true.")
 
+    # objective
+    slo_target = models.DecimalField(
+        max_digits=6, decimal_places=3, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("50")), MaxValueValidator(Decimal("99.999"))],
+        help_text="Uptime objective in percent, e.g. 99.9. Empty: no objective.",
+    )
+    slo_window_days = models.PositiveSmallIntegerField(
+        choices=[(7, "7 days"), (30, "30 days"), (90, "90 days")], default=30,
+        help_text="The period the objective is measured over.",
+    )
+
     # state
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.NOT_CHECKED)
     status_changed_at = models.DateTimeField(default=timezone.now)
@@ -164,6 +178,12 @@ class Monitor(models.Model):
     # The last checks' alertable states, oldest first ("u" up, "d" down), for flap detection.
     flap_history = models.CharField(max_length=21, blank=True)
     flapping = models.BooleanField(default=False)
+    # Inside a maintenance window at the last check; the status a window found the monitor
+    # in, so its end alerts only on what changed meanwhile.
+    in_maintenance = models.BooleanField(default=False)
+    maintenance_entered_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    # Written by the SLO job alone: an `slo_burn` event is open.
+    slo_burning = models.BooleanField(default=False)
     last_ping_at = models.DateTimeField(null=True, blank=True)
     last_ping_kind = models.CharField(max_length=8, blank=True)
     last_ping_body = models.TextField(blank=True)
@@ -187,8 +207,16 @@ class Monitor(models.Model):
         return self.name
 
     @property
+    def shown_status(self):
+        """What people see: `maintenance` while a window covers the monitor (its state
+        machine keeps running underneath, so the window's end knows what changed)."""
+        if self.in_maintenance and not self.paused:
+            return Status.MAINTENANCE
+        return self.status
+
+    @property
     def status_code(self):
-        return STATUS_CODES[self.status]
+        return STATUS_CODES[self.shown_status]
 
     @property
     def source_key(self):
@@ -270,23 +298,6 @@ def _is_conninfo(dsn):
     return True
 
 
-class CheckResult(models.Model):
-    """One check's outcome. Kept lean: the table grows by one row per check."""
-
-    pk = models.CompositePrimaryKey("monitor_id", "checked_at")
-    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="results")
-    checked_at = models.DateTimeField()
-    status = models.CharField(max_length=16, choices=Status.choices)
-    response_time_ms = models.FloatField(null=True)
-    detail = models.CharField(max_length=500, blank=True)
-
-    class Meta:
-        ordering = ["-checked_at"]
-
-    def __str__(self):
-        return f"{self.monitor_id} {self.checked_at:%Y-%m-%d %H:%M:%S} {self.status}"
-
-
 class StateChange(models.Model):
     """Every change of a monitor's status: from, to, when and why."""
 
@@ -298,7 +309,7 @@ class StateChange(models.Model):
 
     class Meta:
         ordering = ["-changed_at"]
-        indexes = [models.Index(fields=["monitor", "-changed_at"])]
+        indexes = [models.Index(fields=["monitor", "-changed_at"]), models.Index(fields=["changed_at"])]
 
     def __str__(self):
         return f"{self.monitor_id}: {self.from_status} → {self.to_status}"

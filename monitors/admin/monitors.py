@@ -4,13 +4,14 @@ import json
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
-from monitors.models import CheckResult, Kind, Monitor, RunnerLease, StateChange, Status, Tag
+from monitors.models import Kind, Monitor, RunnerLease, StateChange, Status, Tag
 from monitors.services import (
     monitor_pause,
     monitor_register_source,
@@ -18,6 +19,7 @@ from monitors.services import (
     monitor_save,
     monitors_check_now,
 )
+from monitors.uptime import EMPTY, objective, recent_results, summaries
 
 STATUS_COLOURS = {
     Status.NOT_CHECKED: "#9e9e9e",
@@ -122,13 +124,27 @@ def render_ping_urls(monitor):
 
 
 def render_recent_results(monitor, limit=20):
-    rows = CheckResult.objects.filter(monitor_id=monitor.pk).values_list(
-        "checked_at", "status", "response_time_ms", "detail"
-    )[:limit]
     return _table(
         ["Checked at", "Status", "Response time", "Detail"],
-        [(_when(at), badge(status), _ms(ms), detail) for at, status, ms, detail in rows],
+        [
+            (_when(e.at), badge(Status.MAINTENANCE if e.maintenance else e.status), _ms(e.latency_ms), e.detail)
+            for e in recent_results(monitor.pk, limit)
+        ],
         empty="No checks yet.",
+    )
+
+
+def render_history(monitor, summary):
+    """Uptime per window, the last day's average response time, and the objective."""
+    rows = [(window, _percent(summary.uptime(window))) for window in summary.windows]
+    rows.append(("Average response (24 h)", _ms(summary.response_ms_24h)))
+    slo = objective(monitor, summary)
+    if slo:
+        rows.append((f"Objective ({slo.window_days} days)", f"{slo.target}%"))
+        rows.append(("Error budget left", _percent(slo.budget_remaining)))
+        rows.append(("Burning fast", "yes" if monitor.slo_burning else "no"))
+    return format_html(
+        "<table><tbody>{}</tbody></table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
     )
 
 
@@ -163,6 +179,20 @@ def _ms(value):
     return "—" if value is None else f"{value:.0f} ms"
 
 
+def _percent(value):
+    return "no data" if value is None else f"{value:.3f}%"
+
+
+class HistoryChangeList(ChangeList):
+    """Reads the page's uptime figures in two queries, whatever the page size."""
+
+    def get_results(self, request):
+        super().get_results(request)
+        found = summaries([monitor.pk for monitor in self.result_list])
+        for monitor in self.result_list:
+            monitor.summary = found.get(monitor.pk, EMPTY)
+
+
 # Monitor admin -----------------------------------------------------------------
 
 # What the change form shows of a monitor's state, read-only: the status as a badge and
@@ -189,6 +219,7 @@ SECTIONS = [
             "severity",
             "tags",
             ("public", "paused"),
+            ("slo_target", "slo_window_days"),
         ),
     ),
     (
@@ -220,6 +251,11 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
         "kind",
         "last_check",
         "response_time",
+        "uptime_24h",
+        "uptime_7d",
+        "uptime_30d",
+        "uptime_90d",
+        "average_response",
         "tag_names",
         "public",
         "paused",
@@ -229,7 +265,7 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     ordering = ["name"]
     list_per_page = 100
     autocomplete_fields = ["tags"]
-    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "recent_results", "recent_state_changes"]
+    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "history", "recent_results", "recent_state_changes"]
     actions = ["pause", "resume", "check_now"]
 
     def get_queryset(self, request):
@@ -244,8 +280,12 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
             fieldsets.append((title, {"fields": fields, "classes": ["collapse"] if folded else []}))
         if obj is not None:
             fieldsets.append(("State (written by the checks)", {"fields": STATE_SHOWN}))
+            fieldsets.append(("History", {"fields": ["history"]}))
             fieldsets.append(("Recent checks", {"fields": ["recent_results", "recent_state_changes"]}))
         return fieldsets
+
+    def get_changelist(self, request, **kwargs):
+        return HistoryChangeList
 
     def save_model(self, request, obj, form, change):
         # Tags are saved afterwards by save_related (form.save_m2m).
@@ -259,7 +299,7 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
 
     @admin.display(description="Status", ordering="status")
     def status_badge(self, obj):
-        return badge(obj.status)
+        return badge(obj.shown_status)
 
     @admin.display(description="Status code")
     def status_code(self, obj):
@@ -274,6 +314,30 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     @admin.display(description="Response time", ordering="response_time_ms")
     def response_time(self, obj):
         return _ms(obj.response_time_ms)
+
+    @admin.display(description="24 h")
+    def uptime_24h(self, obj):
+        return _percent(obj.summary.uptime("24h"))
+
+    @admin.display(description="7 d")
+    def uptime_7d(self, obj):
+        return _percent(obj.summary.uptime("7d"))
+
+    @admin.display(description="30 d")
+    def uptime_30d(self, obj):
+        return _percent(obj.summary.uptime("30d"))
+
+    @admin.display(description="90 d")
+    def uptime_90d(self, obj):
+        return _percent(obj.summary.uptime("90d"))
+
+    @admin.display(description="Avg response (24 h)")
+    def average_response(self, obj):
+        return _ms(obj.summary.response_ms_24h)
+
+    @admin.display(description="Uptime and objective")
+    def history(self, obj):
+        return render_history(obj, summaries([obj.pk]).get(obj.pk, EMPTY))
 
     @admin.display(description="Tags")
     def tag_names(self, obj):

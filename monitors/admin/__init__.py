@@ -1,0 +1,1 @@
+from monitors.admin import maintenance, monitors  # noqa: F401  (registers the admins)

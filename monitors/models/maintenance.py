@@ -1,0 +1,112 @@
+"""Maintenance windows: while one covers a monitor, checks run and are recorded, nothing
+alerts, the monitor shows `maintenance`, and uptime leaves the time out."""
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from croniter import croniter
+from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+
+from monitors.models.monitor import Monitor, Tag
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def weekly_cron(days, at):
+    """The cron expression of "these weekdays at this local time": `weekly_cron(["sun"], "02:30")`."""
+    hour, minute = (int(part) for part in at.split(":"))
+    return f"{minute} {hour} * * {','.join(days)}"
+
+
+def is_valid_timezone(name):
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class MaintenanceWindowQuerySet(models.QuerySet):
+    def possibly_active(self, start, end):
+        """Windows that may be active at some moment in [start, end]: every recurring one,
+        and the one-off ones overlapping it."""
+        return self.filter(Q(cron__gt="") | Q(starts__lte=end) & (Q(ends__isnull=True) | Q(ends__gt=start)))
+
+
+class MaintenanceWindow(models.Model):
+    """One-off (`starts`, `ends`; no end: until ended) or recurring (`cron` in `timezone`,
+    lasting `duration` seconds from each start). Covers `all_monitors`, or the chosen
+    `monitors` and every monitor with one of the `tags`."""
+
+    name = models.CharField(max_length=200, unique=True)
+    note = models.TextField(blank=True)
+    all_monitors = models.BooleanField(default=False, help_text="Covers every monitor.")
+    monitors = models.ManyToManyField(Monitor, blank=True, related_name="maintenance_windows")
+    tags = models.ManyToManyField(Tag, blank=True, related_name="maintenance_windows")
+    starts = models.DateTimeField(null=True, blank=True, help_text="One-off window: when it starts.")
+    ends = models.DateTimeField(null=True, blank=True, help_text="One-off window: when it ends (empty: until ended).")
+    cron = models.CharField(
+        max_length=100, blank=True,
+        help_text='Recurring window: when each one starts, as cron in the time zone, e.g. "0 2 * * sun" (Sundays 02:00).',
+    )
+    duration = models.PositiveIntegerField(
+        null=True, blank=True, validators=[MinValueValidator(60)], help_text="Recurring window: seconds each lasts."
+    )
+    timezone = models.CharField(max_length=64, default="UTC", help_text='An IANA time zone, e.g. "Europe/Berlin".')
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    objects = MaintenanceWindowQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def recurring(self):
+        return bool(self.cron)
+
+    def clean(self):
+        errors = {}
+        for field, message in self._errors():
+            errors.setdefault(field, []).append(message)
+        if errors:
+            raise ValidationError(errors)
+
+    def _errors(self):
+        if not is_valid_timezone(self.timezone):
+            yield "timezone", f"Unknown time zone {self.timezone!r}; use an IANA name such as Europe/Berlin."
+        if self.cron:
+            if not croniter.is_valid(self.cron):
+                yield "cron", f"Not a cron expression: {self.cron!r} (five fields: minute hour day month weekday)."
+            if not self.duration:
+                yield "duration", "A recurring window needs a duration."
+            if self.starts or self.ends:
+                yield "cron", "Give either starts/ends (one-off) or a recurrence, not both."
+        elif not self.starts:
+            yield "starts", "A window needs starts (one-off) or a recurrence."
+        elif self.ends and self.ends <= self.starts:
+            yield "ends", "Must be after starts."
+
+    def current_start(self, at):
+        """When the occurrence covering `at` started, or None if the window is not active then."""
+        if not self.cron:
+            active = self.starts is not None and self.starts <= at and (self.ends is None or at < self.ends)
+            return self.starts if active else None
+        local = at.astimezone(ZoneInfo(self.timezone))
+        # get_prev is strictly before its start: nudge so an occurrence starting at `at` counts.
+        started = croniter(self.cron, local + timedelta(microseconds=1)).get_prev(datetime)
+        return started if at < started + timedelta(seconds=self.duration) else None
+
+    def is_active(self, at):
+        return self.current_start(at) is not None
+
+    def next_start(self, after):
+        """The next start after `after` (None for a one-off window already started)."""
+        if not self.cron:
+            return self.starts if self.starts and self.starts > after else None
+        return croniter(self.cron, after.astimezone(ZoneInfo(self.timezone))).get_next(datetime)
