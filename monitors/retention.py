@@ -17,25 +17,25 @@ STATE_CHANGE_BATCH = 5000
 
 
 class Pruned(NamedTuple):
-    raw_hours: int
-    hourly_rows: int
-    daily_rows: int
-    state_changes: int
+    hourly_rows: int  # deleted
+    daily_rows: int  # deleted
+    raw_emptied: int  # hourly rows whose raw results were dropped
+    state_changes: int  # deleted
 
 
 def prune_history(now=None, *, pause=PAUSE_SECONDS):
     now = now or timezone.now()
     raw_cutoff = hour_of(now - timedelta(days=settings.RESULTS_RETENTION_DAYS))
     rollup_cutoff = now - timedelta(days=settings.ROLLUP_RETENTION_DAYS)
-    raw_rows = _each_period(
-        HourlyRollup.objects.filter(start__lt=raw_cutoff).exclude(results=""), HOUR,
-        lambda rows: rows.update(results=""), pause,
-    )
     hourly = _each_period(HourlyRollup.objects.filter(start__lt=hour_of(rollup_cutoff)), HOUR,
                           lambda rows: rows.delete()[0], pause)
     daily = _each_period(DailyRollup.objects.filter(start__lt=day_of(rollup_cutoff)), DAY,
                          lambda rows: rows.delete()[0], pause)
-    return Pruned(raw_rows, hourly, daily, _prune_state_changes(rollup_cutoff, pause))
+    raw = _each_period(
+        HourlyRollup.objects.filter(start__lt=raw_cutoff).exclude(results=""), HOUR,
+        lambda rows: rows.update(results=""), pause,
+    )
+    return Pruned(hourly, daily, raw, _prune_state_changes(rollup_cutoff, pause))
 
 
 def _each_period(rows, unit, action, pause):
