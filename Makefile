@@ -24,7 +24,7 @@ run: install
 	$(BIN)/python manage.py collectstatic --noinput --verbosity 0
 	$(BIN)/python manage.py ensure_admin
 	$(BIN)/python manage.py load_demo
-	$(BIN)/python manage.py serve
+	$(BIN)/python manage.py serve $(RUN_ARGS)
 
 test: install
 	bash scripts/run-tests $(ARGS)

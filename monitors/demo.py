@@ -1,10 +1,12 @@
 """Demo monitors for `make run`: Vigil watching itself, one of each kind, nothing outside this machine."""
 
 import os
+from decimal import Decimal
 
 from django.conf import settings
 
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor, Tag
+from monitors.models.maintenance import weekly_cron
 from monitors.services import monitor_save
 
 
@@ -13,7 +15,8 @@ def demo_monitors():
     postgres_dsn = os.environ.get("DEMO_POSTGRES_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
     return [
         (Monitor(name="Vigil health", kind="http", url=f"{base}/health", expected_status="200",
-                 interval=30, timeout=5, severity="P1", public=True, slow_ms=500), ["vigil"]),
+                 interval=30, timeout=5, severity="P1", public=True, slow_ms=500, slo_target=Decimal("99.9")),
+         ["vigil"]),
         (Monitor(name="Vigil admin login page", kind="http", url=f"{base}/admin/login/",
                  keyword="Vigil administration", interval=60, timeout=5, severity="P2"), ["vigil"]),
         (Monitor(name="Vigil web port", kind="tcp", host="127.0.0.1", port=settings.PORT,
@@ -28,6 +31,9 @@ def demo_monitors():
     ]
 
 
+DEMO_WINDOW = "Sunday night maintenance (demo)"
+
+
 def load_demo():
     """Create the demo monitors that do not exist yet; never touch ones the user changed."""
     created = []
@@ -36,4 +42,11 @@ def load_demo():
         if monitor.name not in existing:
             monitor_save(monitor, tags=tags)
             created.append(monitor.name)
+    if not MaintenanceWindow.objects.filter(name=DEMO_WINDOW).exists():
+        window = MaintenanceWindow(name=DEMO_WINDOW, cron=weekly_cron(["sun"], "23:00"), duration=3600,
+                                   timezone=settings.TIME_ZONE, note="A recurring window: edit or delete it.")
+        window.full_clean()
+        window.save()
+        window.tags.set(Tag.objects.filter(name="backups"))
+        created.append(DEMO_WINDOW)
     return created

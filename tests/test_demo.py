@@ -1,13 +1,14 @@
 """`load_demo` (run by `make run`): demo monitors and alerting, created once, usable at once."""
 
 import re
+from decimal import Decimal
 from io import StringIO
 
 import pytest
 from django.core.management import call_command
 
 from incidents.models import Channel, Incident, Notification, Source
-from monitors.models import Monitor
+from monitors.models import MaintenanceWindow, Monitor
 
 
 def load_demo():
@@ -22,6 +23,9 @@ def test_load_demo_creates_monitors_a_console_email_channel_and_an_app_source_on
     second = load_demo()
 
     assert Monitor.objects.count() == 6 and "Demo monitors present." in second
+    window = MaintenanceWindow.objects.get()
+    assert window.recurring and list(window.tags.values_list("name", flat=True)) == ["backups"]
+    assert Monitor.objects.get(name="Vigil health").slo_target == Decimal("99.9")
     channel = Channel.objects.get()
     assert channel.kind == "email" and channel.enabled
     assert Source.objects.filter(kind="app").count() == 1

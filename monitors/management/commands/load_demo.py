@@ -7,7 +7,8 @@ from monitors.demo import load_demo
 
 class Command(BaseCommand):
     help = (
-        "Create the demo data that is missing: monitors (Vigil's own /health and one of each kind), "
+        "Create the demo data that is missing: monitors (Vigil's own /health and one of each kind), a recurring "
+        "maintenance window, "
         "an email channel printed in the console, and an app event source."
     )
 

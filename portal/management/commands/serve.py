@@ -21,8 +21,16 @@ class Command(BaseCommand):
         parser.add_argument("--host", default=os.environ.get("HOST", "127.0.0.1"))
         parser.add_argument("--port", type=int, default=settings.PORT)
         parser.add_argument("--web-workers", type=int, default=int(os.environ.get("WEB_CONCURRENCY", "2")))
+        parser.add_argument("--concurrency", type=positive_number, default=settings.CHECK_CONCURRENCY,
+                            help="checks in flight per runner (CHECK_CONCURRENCY)")
+        parser.add_argument("--runners", type=positive_number, default=settings.CHECK_RUNNERS,
+                            help="check runners kept alive (CHECK_RUNNERS)")
 
-    def handle(self, *, host, port, web_workers, **options):
+    def handle(self, *, host, port, web_workers, concurrency, runners, **options):
+        # The children read their settings from the environment, like any other process.
+        os.environ["CHECK_CONCURRENCY"], os.environ["CHECK_RUNNERS"] = str(concurrency), str(runners)
+        os.environ.setdefault("Q_WORKERS", str(runners + 2))
+        settings.CHECK_RUNNERS = runners
         children = [
             self._spawn(
                 [sys.executable, "-m", "gunicorn", "portal.wsgi:application", "--bind", f"{host}:{port}",
@@ -62,3 +70,10 @@ class Command(BaseCommand):
                 os.killpg(child.pid, signal.SIGKILL)
                 child.wait()
         self.stdout.write("Stopped.")
+
+
+def positive_number(text):
+    value = int(text)
+    if value < 1:
+        raise ValueError(text)
+    return value
