@@ -3,6 +3,7 @@
 from collections import defaultdict
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
@@ -45,11 +46,18 @@ def _pairs(queryset, key, value):
 @transaction.atomic
 def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duration=None, note=""):
     """Start a one-off window now (for deploy scripts); ends after `duration` seconds, or
-    when `maintenance_end` is called. Reuses the window of that name if there is one."""
+    when `maintenance_end` is called. Reuses the one-off window of that name if there is
+    one; a recurring window of that name is refused rather than overwritten."""
+    if not (all_monitors or monitors or tags):
+        raise ValidationError("A window must cover monitors, tags or all monitors.")
+    if duration is not None and duration <= 0:
+        raise ValidationError("The duration must be positive.")
     now = timezone.now()
-    window = MaintenanceWindow.objects.filter(name=name).first() or MaintenanceWindow(name=name)
-    window.starts, window.cron, window.duration = now, "", None
-    window.ends = now + timedelta(seconds=duration) if duration else None
+    window = MaintenanceWindow.objects.select_for_update().filter(name=name).first() or MaintenanceWindow(name=name)
+    if window.recurring:
+        raise ValidationError(f"{name!r} is a recurring window; start a one-off window under another name.")
+    window.starts, window.duration = now, None
+    window.ends = None if duration is None else now + timedelta(seconds=duration)
     window.all_monitors = all_monitors
     window.note = note or window.note
     window.full_clean()
@@ -59,12 +67,13 @@ def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duratio
     return window
 
 
+@transaction.atomic
 def maintenance_end(*, name):
     """End the one-off window `name` now; returns False when it was not active."""
     now = timezone.now()
-    window = MaintenanceWindow.objects.filter(name=name, cron="").first()
+    window = MaintenanceWindow.objects.select_for_update().filter(name=name, cron="").first()
     if window is None or not window.is_active(now):
         return False
-    window.ends = now
+    window.ends = max(now, window.starts + timedelta(microseconds=1))
     window.save(update_fields=["ends"])
     return True

@@ -82,7 +82,7 @@ def _claim(monitor, burning, rates, now):
 
 
 def _event(monitor, burning, rates, now):
-    shown = {_label(window): None if rate is None else round(rate, 1) for window, rate in rates.items()}
+    shown = {label(window): None if rate is None else round(rate, 1) for window, rate in rates.items()}
     if burning:
         summary = f"{monitor.name} is burning its {monitor.slo_target}% error budget fast"
     else:
@@ -99,6 +99,6 @@ def _event(monitor, burning, rates, now):
     )
 
 
-def _label(window):
+def label(window):
     minutes = int(window.total_seconds() // 60)
     return f"{minutes // 60}h" if minutes % 60 == 0 else f"{minutes}m"

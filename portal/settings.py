@@ -168,6 +168,7 @@ CONFIG_SECTIONS = [
     "incidents.config_sections.ChannelSection",
     "monitors.config_section.MonitorSection",
     "incidents.config_sections.AlertRuleSection",
+    "monitors.maintenance_config.MaintenanceSection",
 ]
 
 # Checks -----------------------------------------------------------------

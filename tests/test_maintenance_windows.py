@@ -83,3 +83,12 @@ def test_an_occurrence_lasting_past_midnight_is_still_active_the_next_day():
     assert window.is_active(utc(2026, 5, 3, 2, 59))  # Sunday, from Saturday 23:00
     assert not window.is_active(utc(2026, 5, 3, 3, 0))
     assert window.current_start(utc(2026, 5, 3, 1)) == utc(2026, 5, 2, 23)
+
+
+def test_a_window_lasts_its_duration_in_real_time_across_a_clock_change():
+    """Two hours from 01:00 on 29 March 2026 in Berlin: the clock jumps 02:00 → 03:00 meanwhile,
+    so the window ends at 04:00 local (02:00 UTC), two real hours later."""
+    window = MaintenanceWindow(name="dst", cron="0 1 * * sun", duration=7200, timezone="Europe/Berlin")
+    assert window.is_active(utc(2026, 3, 29, 0, 0))
+    assert window.is_active(utc(2026, 3, 29, 1, 59))
+    assert not window.is_active(utc(2026, 3, 29, 2, 0))

@@ -19,6 +19,7 @@ from monitors.services import (
     monitor_save,
     monitors_check_now,
 )
+from monitors.slo import burn_rates, label, recent_spans
 from monitors.uptime import EMPTY, objective, recent_results, summaries
 
 STATUS_COLOURS = {
@@ -143,6 +144,10 @@ def render_history(monitor, summary):
         rows.append((f"Objective ({slo.window_days} days)", f"{slo.target}%"))
         rows.append(("Error budget left", _percent(slo.budget_remaining)))
         rows.append(("Burning fast", "yes" if monitor.slo_burning else "no"))
+        now = timezone.now()
+        rates = burn_rates(recent_spans([monitor], now)[monitor.pk], now=now, target=float(slo.target))
+        shown = ", ".join(f"{label(window)} {'—' if rate is None else f'{rate:.1f}x'}" for window, rate in rates.items())
+        rows.append(("Burn rate", shown))
     return format_html(
         "<table><tbody>{}</tbody></table>", format_html_join("", "<tr><th>{}</th><td>{}</td></tr>", rows)
     )

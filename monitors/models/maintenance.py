@@ -1,7 +1,7 @@
 """Maintenance windows: while one covers a monitor, checks run and are recorded, nothing
 alerts, the monitor shows `maintenance`, and uptime leaves the time out."""
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from croniter import croniter
@@ -100,7 +100,8 @@ class MaintenanceWindow(models.Model):
         local = at.astimezone(ZoneInfo(self.timezone))
         # get_prev is strictly before its start: nudge so an occurrence starting at `at` counts.
         started = croniter(self.cron, local + timedelta(microseconds=1)).get_prev(datetime)
-        return started if at < started + timedelta(seconds=self.duration) else None
+        # Add the duration in UTC: across a clock change a 2 h window still lasts 2 h.
+        return started if at < started.astimezone(UTC) + timedelta(seconds=self.duration) else None
 
     def is_active(self, at):
         return self.current_start(at) is not None
