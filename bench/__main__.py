@@ -5,7 +5,11 @@
     python -m bench saturation --db postgres --steps 300,400,500
     python -m bench steady --db postgres --clusters 2 --runners 4 --workers 3
     python -m bench alerts --db both             alert latency: state change → Slack POST
+    python -m bench history --db postgres        90 days × 1,000 monitors: size, daily prune, uptime
     python -m bench --quick                      a smoke run of everything with small numbers
+
+`all` is steady, hanging, saturation and alerts; `history` (about 15 min a database) runs
+only when named.
 
 Each scenario runs in a child process with a fresh database of its own (SQLite in a temp
 dir; PostgreSQL `vigil_bench_<random>` on 127.0.0.1:5432, with Redis as the broker),
@@ -24,6 +28,7 @@ import time
 from dataclasses import asdict, replace
 
 from bench import report
+from bench.history import sizes as history_sizes
 from bench.scenarios import Config, run, sizes
 
 SETUP_SECONDS = 22  # migrate, start targets, web, cluster and runners; stop and drop
@@ -40,7 +45,8 @@ def plan(args):
         full = False
     base = dict(quick=args.quick, duration=args.duration, warmup=args.warmup, clusters=args.clusters,
                 runners=args.runners, concurrency=args.concurrency, workers=args.workers, lifetime=args.lifetime,
-                target_processes=args.target_processes, steps=args.steps, all_steps=args.all_steps, keep=args.keep)
+                target_processes=args.target_processes, steps=args.steps, all_steps=args.all_steps, keep=args.keep,
+                monitors=args.monitors, days=args.days, gen_workers=args.gen_workers)
     runs = []
     for scenario in scenarios:
         for db in dbs:
@@ -53,6 +59,8 @@ def plan(args):
 
 def estimate(cfg):
     """Seconds, and the worst case for saturation (which stops at its first saturated step)."""
+    if cfg.scenario == "history":
+        return history_estimate(cfg)
     n = sizes(cfg)
     if cfg.scenario == "steady":
         seconds = 2 + n["warmup"] + n["window"] + 13 + 8
@@ -66,11 +74,21 @@ def estimate(cfg):
     return seconds + SETUP_SECONDS
 
 
+def history_estimate(cfg):
+    """Measured on 2 cores: generation and insertion, three prunes and compactions grow
+    with the results; the live part (cluster, warm-up, baseline) is fixed."""
+    n = history_sizes(cfg)
+    results = n["monitors"] * n["days"] * 1440
+    per_result = 4.0e-6 if cfg.db == "sqlite" else 4.5e-6
+    return SETUP_SECONDS + 20 + n["warmup"] + n["baseline"] + 25 + results * per_result
+
+
 def parse(argv):
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("scenarios", nargs="*", metavar="scenario",
-                        help="all (default), steady, hanging, saturation, alerts")
+                        help="all (default: steady, hanging, saturation, alerts), steady, hanging, saturation, "
+                             "alerts, history")
     parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     parser.add_argument("--quick", action="store_true", help="small numbers, short windows: a smoke run")
     parser.add_argument("--duration", type=float, help="measured seconds per window (default 80/60/60)")
@@ -85,10 +103,13 @@ def parse(argv):
                         help="saturation steps in checks/s, e.g. 100,200,300")
     parser.add_argument("--all-steps", action="store_true", help="saturation: go on past the saturation point")
     parser.add_argument("--keep", action="store_true", help="keep each scenario's temp dir (logs)")
+    parser.add_argument("--monitors", type=int, help="history: monitors (default 1000; --quick 50)")
+    parser.add_argument("--days", type=int, help="history: days of history (default 90; --quick 10)")
+    parser.add_argument("--gen-workers", type=int, help="history: generator processes (default 2)")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--out", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation", "alerts"}
+    unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation", "alerts", "history"}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
     return args

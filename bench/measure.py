@@ -1,5 +1,6 @@
-"""What the bench measures, from outside the engine: the database's CheckResult rows
-matched to each monitor's slots, and process CPU/memory sampled with psutil."""
+"""What the bench measures, from outside the engine: the raw results the engine packed
+into the hourly rollups (`HourlyRollup.results`) matched to each monitor's slots, and
+process CPU/memory sampled with psutil."""
 
 import math
 import os
@@ -14,6 +15,8 @@ import psutil
 # only knows the check's start, a little after the claim: a re-run that starts up to
 # this much before the estimated due is not counted as a duplicate.
 REANCHOR_TOLERANCE = 1.0
+# A recorded status is the monitor's status after the check: these are failed checks.
+FAILED = ("seems_down", "down")
 
 
 def percentile(values, q):
@@ -59,7 +62,7 @@ class SlotTracker:
             self.state[pk] = [first_due, interval, label, False]
 
     def feed(self, rows):
-        """rows: (monitor_id, checked_at epoch, status, response_time_ms), by checked_at."""
+        """rows: (monitor_id, checked_at epoch, status after the check, response_time_ms), by checked_at."""
         for pk, started, status, response_ms in rows:
             state = self.state.get(pk)
             if state is None:
@@ -128,7 +131,7 @@ class SlotTracker:
                 continue
             if kind == "run" and start <= started < end:
                 b["runs_in_window"] += 1
-                if status != "up":
+                if status in FAILED:
                     b["down"] += 1
                 if response_ms is not None:
                     b.append("response_ms", response_ms)
@@ -165,17 +168,36 @@ class SlotTracker:
         return result
 
 
-def fetch_results(after, upto):
-    """CheckResult rows with after < checked_at <= upto (epoch seconds), by checked_at."""
-    from monitors.models import CheckResult
+def iter_results(after, upto, *, monitor_ids=None):
+    """(monitor_id, checked_at epoch, status, latency_ms, detail) of every check with
+    after < checked_at <= upto (epoch seconds; after None: from the first), by checked_at.
+
+    Raw results live packed in the hourly rollups (`monitors.history.pack`, times to the
+    millisecond); only the hours that can hold the range are read and unpacked.
+    """
+    from monitors.history import hour_of, unpack
+    from monitors.models import HourlyRollup
 
     from bench.setup import at
 
-    query = CheckResult.objects.filter(checked_at__lte=at(upto))
+    query = HourlyRollup.objects.filter(start__lte=at(upto)).exclude(results="")
     if after is not None:
-        query = query.filter(checked_at__gt=at(after))
-    rows = query.order_by("checked_at").values_list("monitor_id", "checked_at", "status", "response_time_ms")
-    return [(pk, checked_at.timestamp(), status, ms) for pk, checked_at, status, ms in rows.iterator(chunk_size=5000)]
+        query = query.filter(start__gte=hour_of(at(after)))
+    if monitor_ids is not None:
+        query = query.filter(monitor_id__in=list(monitor_ids))
+    found = []
+    for monitor_id, start, results in query.values_list("monitor_id", "start", "results").iterator(chunk_size=2000):
+        for entry in unpack(results, start):
+            checked_at = entry.at.timestamp()
+            if (after is None or checked_at > after) and checked_at <= upto:
+                found.append((monitor_id, checked_at, entry.status, entry.latency_ms, entry.detail))
+    found.sort(key=lambda row: row[1])
+    return found
+
+
+def fetch_results(after, upto):
+    """(monitor_id, checked_at epoch, status, response_time_ms) with after < checked_at <= upto, by checked_at."""
+    return [row[:4] for row in iter_results(after, upto)]
 
 
 # Heartbeats -----------------------------------------------------------------

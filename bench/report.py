@@ -163,8 +163,89 @@ def alerts_table(run):
     return table(["latency", "messages", "p50", "p90", "p99", "max", "no POST"], rows)
 
 
+def _size(value):
+    return "-" if value is None else f"{value / 1e6:,.0f} MB"
+
+
+def history_tables(run, md=False):
+    """The history scenario's figures as tables (plain, or Markdown for docs/BENCHMARKS.md)."""
+    fmt = _md if md else table
+    c, g, v = run["config"], run["generation"], run["verification"]
+    out = [f"{c['monitors']:,} monitors × {c['days']} days at {c['interval']} s: {g['results']:,} results in "
+           f"{g['hourly_rows']:,} hourly + {g['daily_rows']:,} daily rows and {g['state_changes']:,} state changes, "
+           f"raw results {g['raw_bytes'] / 1e6:,.0f} MB packed; generated and inserted in {g['seconds']:.0f} s "
+           f"({g['workers']} generator processes; {g['insert_s']:.0f} s of it inserting in the bench process) "
+           f"+ VACUUM ANALYZE {g['vacuum_analyze_s']} s. Hours computed with the models' methods: "
+           f"{g['computed_hours']:,}, from templates: {g['template_hours']:,}. Verified against add_to_rollups: "
+           f"{v['hourly_rows']} hourly + {v['daily_rows']} daily rows ({v['checks']:,} checks, {v['failed_checks']} "
+           f"failed), {len(v['mismatches'])} differences."]
+    if md:
+        out.append("")
+    labels = {"raw_all": f"{c['days']} days raw, as loaded", "raw_keep": f"{c['keep_raw']} days raw, compacted",
+              "raw_small": f"{c['small_raw']} days raw, compacted"}
+    rows = []
+    for key, label in labels.items():
+        f = run["sizes"].get(key)
+        if not f:
+            continue
+        hourly, daily = f.get("hourly", {}), f.get("daily", {})
+        rows.append([label, _size(f["database"]), f"{f['database'] / max(1, f['results']):.1f} B",
+                     f"{f['results']:,}", _size(hourly.get("heap")), _size(hourly.get("indexes")),
+                     _size(hourly.get("toast_etc")), _size(daily.get("total")),
+                     _size(f.get("state_changes", {}).get("total")), f"{f['compact_s']} s"])
+    out.append(fmt(["database", "total", "per result", "results", "hourly heap", "hourly indexes", "hourly TOAST",
+                    "daily total", "state changes", "compacting"], rows))
+    if md:
+        out.append("")
+    labels_uptime = {"raw_all": c["days"], "raw_keep": c["keep_raw"], "raw_small": c["small_raw"]}
+    rows = [[f"{labels_uptime[key]} days raw", f"{u['first_s'] * 1000:.0f} ms", f"{u['median_s'] * 1000:.0f} ms",
+             f"{u['min_s'] * 1000:.0f} / {u['max_s'] * 1000:.0f} ms", u["monitors"], u["mean_uptime_90d"]]
+            for key, u in run["uptime"].items()]
+    out.append(fmt(["summaries() for all monitors", "first call", "median", "min / max", "monitors",
+                    "mean 90-day uptime %"], rows))
+    if md:
+        out.append("")
+    rows = []
+    for key, label in (("to_keep_raw", "catch-up"), ("daily", "daily (timed goal)"), ("to_small_raw", "catch-up")):
+        p = run["prunes"][key]
+        rows.append([f"{label}: raw kept {p['RESULTS_RETENTION_DAYS']} d, rollups {p['ROLLUP_RETENTION_DAYS']} d",
+                     f"{p['seconds']:.1f} s", f"{p['raw_hours']:,}", f"{p['hourly_rows']:,}", f"{p['daily_rows']:,}",
+                     f"{p['state_changes']:,}"])
+    out.append(fmt(["prune_history()", "time", "raw results cleared (hour rows)", "hourly rows deleted",
+                    "daily rows deleted", "state changes deleted"], rows))
+    lookup = run["prunes"]["daily"].get("oldest_raw_lookup")
+    if lookup:
+        out.append(("\n" if md else "") + f"The daily prune's first query alone (oldest hour still holding raw results, "
+                   f"run again after the prune): {lookup['seconds'] * 1000:.0f} ms; plan: "
+                   + " / ".join(line.strip() for line in lookup["plan"][:3]))
+    for w in run["windows"]:
+        out.append(("\n" if md else "") + f"-- check lag {w['name']} ({w['seconds']:.1f} s, {c['monitors']:,} "
+                   f"monitors checked every {c['interval']} s)" + ("\n" if md else ""))
+        f = w["checks"].get("all")
+        if not f:
+            continue
+        lag = f["lag_s"]
+        r = w["resources"]
+        out.append(fmt(["slots due", "runs", "lag p50", "lag p99", "lag max", "missed", "dup", "cluster cores",
+                        "bench cores (the prune)", "postgres cores", "machine cores"],
+                       [[f["slots"], f["runs_in_window"], _lag(lag["p50"]), _lag(lag["p99"]), _lag(lag["max"]),
+                         f["missed"], f["duplicates"], _cores(r.get("cluster")), _cores(r.get("bench")),
+                         _cores(r.get("postgres")), _cores(r.get("machine"))]]))
+    return "\n".join(out)
+
+
+def _cores(f):
+    return "-" if not f or f.get("cores") is None else f"{f['cores']:.2f}"
+
+
 def render(run):
     out = [f"\n== {title(run)}"]
+    if run["scenario"] == "history":
+        out.append(history_tables(run))
+        out.append("-- goals")
+        out.append(table(["goal", "target", "measured", "met"],
+                         [[g["goal"], g["target"], g["measured"], verdict(g["met"])] for g in goals(run)]))
+        return "\n".join(out)
     if run["scenario"] == "alerts":
         out.append(alerts_table(run))
     elif run["scenario"] == "saturation":
@@ -268,9 +349,39 @@ def goals(run):
         result.append({"goal": "4: heartbeat deadline → Slack POST p99", "target": "≤ 2 s",
                        "measured": f"{_lag(beat['p99'])} ({beat['n']} messages)",
                        "met": beat["n"] > 0 and run["heartbeat_unmatched"] == 0 and beat["p99"] <= 2.0})
+    elif scenario == "history":
+        result.extend(history_goals(run))
     if run.get("cli_config", {}).get("quick"):
         for goal in result:  # a smoke run's numbers are not the goals' loads
             goal["met"] = None
+    return result
+
+
+GOAL_HISTORY_BYTES = 2e9
+GOAL_PRUNE_S = 60.0
+HISTORY_FLAT = (1.25, 0.02)  # "flat": within 25 % or 20 ms of each other
+
+
+def history_goals(run):
+    c = run["config"]
+    size = run["sizes"]["raw_keep"]
+    total = size["database"]
+    result = [{"goal": f"history: database size, {c['keep_raw']} days raw", "target": "< 2 GB",
+               "measured": f"{total / 1e9:.2f} GB ({total / max(1, size['results']):.1f} B a result)",
+               "met": total < GOAL_HISTORY_BYTES}]
+    daily = run["prunes"]["daily"]
+    result.append({"goal": "history: daily prune", "target": f"≤ {GOAL_PRUNE_S:.0f} s",
+                   "measured": f"{daily['seconds']:.1f} s", "met": daily["seconds"] <= GOAL_PRUNE_S})
+    f = run["windows"][1]["checks"].get("all")
+    p99 = f["lag_s"]["p99"] if f else None
+    result.append({"goal": "history: check lag p99 during the prune", "target": "≤ 1 s",
+                   "measured": f"{_lag(p99)} ({f['slots'] if f else 0} slots, {f['missed'] if f else 0} missed)",
+                   "met": p99 is not None and p99 <= GOAL_LAG_P99 and f["missed"] == 0})
+    a, b = run["uptime"]["raw_all"]["median_s"], run["uptime"]["raw_small"]["median_s"]
+    ratio, slack = HISTORY_FLAT
+    result.append({"goal": f"history: 90-day uptime, all monitors, {c['days']} → {c['small_raw']} days raw",
+                   "target": "flat (±25 % or ±20 ms)", "measured": f"{a * 1000:.0f} ms → {b * 1000:.0f} ms",
+                   "met": b <= a * ratio + slack and a <= b * ratio + slack})
     return result
 
 
@@ -315,6 +426,9 @@ def markdown(document):
         out.append(f"\n#### {_run_name(run)}\n")
         out.append(f"Load at start {run['loadavg_at_start']}; wall time {run.get('wall_s')} s; "
                    f"commit {run.get('commit', m['commit'])}.\n")
+        if run["scenario"] == "history":
+            out.append(history_tables(run, md=True))
+            continue
         if run["scenario"] == "alerts":
             out.append("```\n" + alerts_table(run) + "\n```")
             continue

@@ -1,10 +1,11 @@
-"""The three scenarios. Each runs in its own process on its own fresh database.
+"""The scenarios. Each runs in its own process on its own fresh database.
 
 - steady:     2,000 HTTP + 200 TCP monitors at 60 s and 300 heartbeats (goal 1)
 - hanging:    the same checks; after a first measured minute, 10% of the targets hang
               until the monitors' timeout (goal 2: the healthy ones' lag must not move)
 - saturation: monitors at 20 s, stepped 100, 300 … 600 checks/s until lag p99 passes 5 s (goal 3)
 - alerts:     state change → Slack-shaped POST, and heartbeat deadline → POST (bench/alerts.py)
+- history:    90 days × 1,000 monitors in the rollups: size, daily prune, uptime (bench/history.py)
 """
 
 import os
@@ -16,8 +17,9 @@ from dataclasses import asdict, dataclass, field
 
 from bench import alerts as alerting
 from bench import heartbeats as hb
+from bench import history as hist
 from bench import setup
-from bench.measure import Sampler, SlotTracker, fetch_results, find_redis_pids, heartbeat_figures
+from bench.measure import FAILED, Sampler, SlotTracker, fetch_results, find_redis_pids, heartbeat_figures, iter_results
 
 HEALTHY = {"http", "tcp"}
 HANGABLE = {"http-hangable", "tcp-hangable"}
@@ -45,6 +47,9 @@ class Config:
     steps: list = field(default_factory=list)  # saturation: checks/s per step
     all_steps: bool = False
     keep: bool = False
+    monitors: int | None = None  # history: monitors (default 1,000; --quick 50)
+    days: int | None = None  # history: days of history (default 90; --quick 10)
+    gen_workers: int | None = None  # history: generator processes (default 2)
 
     @property
     def broker(self):
@@ -102,6 +107,7 @@ class Stage:
         self.db = setup.make_database(cfg.db, self.workdir)
         self.cluster_name = f"vigil-bench-{secrets.token_hex(5)}"
         self.targets = self.web = self.clusters = None
+        self.helpers = set()  # pids of the bench's own helper processes (history generators)
         self.info = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "commit": _commit()}
         self.failed = False
 
@@ -135,7 +141,7 @@ class Stage:
             "cluster": lambda: self.clusters.pids() if self.clusters else set(),
             "targets": lambda: self.targets.pids() if self.targets else set(),
             "web": lambda: self.web.pids() if self.web else set(),
-            "bench": lambda: {os.getpid()},
+            "bench": lambda: {os.getpid(), *self.helpers},
         }
         if cfg.db == "postgres":
             groups["postgres"] = self.db.backend_pids
@@ -334,13 +340,13 @@ def hanging(cfg):
 
 
 def _sample_detail(plan):
-    from monitors.models import CheckResult
-
+    """What the hanging monitors' failed checks recorded (the first 2,000)."""
     ids = [pk for pk, (_, _, label) in plan.items() if label in HANGABLE]
-    rows = CheckResult.objects.filter(monitor_id__in=ids, status="down").values_list("detail", flat=True)
-    counts = {}
-    for detail in rows[:2000]:
-        counts[detail] = counts.get(detail, 0) + 1
+    counts, seen = {}, 0
+    for _, _, status, _, detail in iter_results(None, time.time(), monitor_ids=ids):
+        if status in FAILED and seen < 2000:
+            counts[detail] = counts.get(detail, 0) + 1
+            seen += 1
     return counts
 
 
@@ -415,7 +421,11 @@ def alerts(cfg):
     return alerting.alerts(cfg, Stage)
 
 
-SCENARIOS = {"steady": steady, "hanging": hanging, "saturation": saturation, "alerts": alerts}
+def history(cfg):
+    return hist.history(cfg, Stage)
+
+
+SCENARIOS = {"steady": steady, "hanging": hanging, "saturation": saturation, "alerts": alerts, "history": history}
 
 
 def run(cfg, **kwargs):

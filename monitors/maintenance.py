@@ -55,7 +55,7 @@ def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duratio
     now = timezone.now()
     window = MaintenanceWindow.objects.select_for_update().filter(name=name).first() or MaintenanceWindow(name=name)
     if window.recurring:
-        raise ValidationError(f"{name!r} is a recurring window; start a one-off window under another name.")
+        raise ValidationError(f'"{name}" is a recurring maintenance window; give the one-off window another name.')
     window.starts, window.duration = now, None
     window.ends = None if duration is None else now + timedelta(seconds=duration)
     window.all_monitors = all_monitors

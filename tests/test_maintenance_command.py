@@ -126,7 +126,7 @@ def test_start_leaves_a_recurring_window_of_that_name_alone(monitors):
 
     lines = maintenance_fails("start", "nightly", "--monitor", "api")
 
-    assert lines == ['"nightly" is a recurring maintenance window; give the one-off window another name.']
+    assert lines == ['Cannot start \'nightly\': "nightly" is a recurring maintenance window; give the one-off window another name.']
     nightly.refresh_from_db()
     assert (nightly.cron, nightly.duration, nightly.starts) == ("0 3 * * *", 3600, None)
 

@@ -56,11 +56,6 @@ class Command(BaseCommand):
         tags = list(Tag.objects.filter(name__in=tag))
         if not (monitors or tags or all_monitors):
             raise CommandError("Say what the window covers: --monitor NAME, --tag TAG or --all.")
-        existing = MaintenanceWindow.objects.filter(name=name).first()
-        if existing and existing.recurring:
-            raise CommandError(
-                f'"{name}" is a recurring maintenance window; give the one-off window another name.'
-            )
         try:
             window = maintenance_start(
                 name=name, monitors=monitors, tags=tags, all_monitors=all_monitors, duration=seconds, note=note
