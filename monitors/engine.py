@@ -183,7 +183,8 @@ def _state_changes(live, before, outcome, started):
     if live.in_maintenance and not before.maintenance:
         rows.append(change(before.status, Status.MAINTENANCE, "maintenance window started"))
     if live.status != before.status:
-        rows.append(change(before.status, live.status, outcome.detail + (" (in maintenance)" if live.in_maintenance else "")))
+        reason = outcome.detail + (" (in maintenance)" if live.in_maintenance else "")
+        rows.append(change(before.status, live.status, reason))
     if before.maintenance and not live.in_maintenance:
         rows.append(change(Status.MAINTENANCE, live.status, "maintenance window ended"))
     return rows

@@ -94,10 +94,11 @@ def _set_paused(monitor, paused, now):
 
 
 def _start_monitoring(monitor, now, *, status):
-    """Start from a clean slate: not checked, no failures counted, first check now."""
+    """Start from a clean slate: not checked, no failures counted, no window entered, first check now."""
     monitor.status = status
     monitor.status_changed_at = now
     monitor.consecutive_failures = 0
+    monitor.in_maintenance, monitor.maintenance_entered_status = False, ""
     monitor.monitoring_since = now
     monitor.next_check_at = now
     if monitor.kind == Kind.HEARTBEAT:

@@ -632,3 +632,23 @@ def test_an_item_without_a_name_still_has_its_other_fields_judged(write):
         "monitors[0]: interval: must be at least 20s",
     ]
     assert not Monitor.objects.exists()
+
+
+def test_an_objective_round_trips_and_a_bad_one_names_the_key(db, write):
+    path = write("""
+        monitors:
+          - name: shop
+            kind: http
+            url: https://shop.example.com/
+            slo_target: 99.9%
+            slo_window_days: 7
+    """)
+    apply(path)
+    shop = Monitor.objects.get()
+    assert (str(shop.slo_target), shop.slo_window_days) == ("99.900", 7)
+    assert "slo_target: 99.9\n" in export()
+    assert apply(write(export(), name="again.yaml"))[0].startswith("No changes")
+    bad = write("monitors:\n  - {name: shop, kind: http, url: 'https://shop.example.com/', slo_target: lots}\n")
+    assert apply_fails(bad) == ['monitors[0] "shop": slo_target: must be a percentage such as 99.9']
+    too_high = write("monitors:\n  - {name: shop, kind: http, url: 'https://shop.example.com/', slo_target: 100}\n")
+    assert apply_fails(too_high)[0].startswith('monitors[0] "shop": slo_target:')
