@@ -1,22 +1,69 @@
-"""Who may do what, for every app: the API permission and the admin mixins.
+"""Who may do what, for every app: API permissions, view decorators and admin mixins.
 
-Everything is super admins only until roles exist; a view or admin class narrows these
-by calling super().
+Every view states who may use it with one of these; `tests/test_access.py` walks every
+URL and fails on a view that does not. Denied by default: the API's default permission
+is super admins only, and a page without a decorator fails that test.
 """
 
+from functools import wraps
+
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
 from rest_framework import permissions
 
+from core.roles import Role, has_role
 
-class IsSuperAdmin(permissions.BasePermission):
-    """Only super admins (anonymous: 401, anyone else signed in: 403)."""
 
-    def has_permission(self, request, view):
-        user = request.user
-        return bool(user and user.is_authenticated and user.is_superuser)
+def _role_permission(role, name):
+    class HasRole(permissions.BasePermission):
+        """Anonymous: 401 (or 403 without an auth header scheme); signed in without the role: 403."""
+
+        access = role
+
+        def has_permission(self, request, view):
+            return has_role(request.user, role)
+
+    HasRole.__name__ = HasRole.__qualname__ = name
+    return HasRole
+
+
+IsSuperAdmin = _role_permission(Role.SUPER_ADMIN, "IsSuperAdmin")
+IsEngineer = _role_permission(Role.ENGINEER, "IsEngineer")
+IsStaffMember = _role_permission(Role.STAFF, "IsStaffMember")
+
+
+class IsAnyone(permissions.AllowAny):
+    """Public on purpose (the public status API, events with their own key)."""
+
+    access = Role.PUBLIC
+
+
+def role_required(role):
+    """A page for `role` and above: anonymous visitors go to the login page, others get 403."""
+
+    def decorate(view):
+        @wraps(view)
+        def guarded(request, *args, **kwargs):
+            if not request.user.is_authenticated:
+                return redirect_to_login(request.get_full_path())
+            if not has_role(request.user, role):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        guarded.access = role
+        return guarded
+
+    return decorate
+
+
+def public(view):
+    """A page anyone may read, on purpose."""
+    view.access = Role.PUBLIC
+    return view
 
 
 def is_super_admin(request):
-    return request.user.is_active and request.user.is_superuser
+    return has_role(request.user, Role.SUPER_ADMIN)
 
 
 class SuperAdminOnly:
@@ -39,8 +86,8 @@ class SuperAdminOnly:
 
 
 class ReadOnly(SuperAdminOnly):
-    """Rows Vigil writes itself (state changes, events, the outbox): super admins may look,
-    nobody edits them in the admin."""
+    """Rows Vigil writes itself (state changes, events, the outbox, the audit log): super
+    admins may look, nobody edits them in the admin."""
 
     def has_add_permission(self, request, *args):
         return False

@@ -8,6 +8,7 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from portal import audit  # noqa: F401  (connects the audit log's receivers)
         from portal.schedules import install_schedules
 
         # Sent once per app with models; django_q owns the Schedule table.

@@ -64,7 +64,11 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "rest_framework",
     "rest_framework.authtoken",
+    "drf_spectacular",
     "django_q",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "axes",
     "portal",
     "monitors",
     "incidents",
@@ -78,8 +82,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "portal.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last, as django-axes asks: it turns a lockout raised during sign-in into its page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -95,6 +103,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "portal.context_processors.vigil",
             ],
         },
     },
@@ -217,14 +226,45 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "login"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "status-public"
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Failed sign-ins are throttled per account and, separately, per address: after
+# LOGIN_FAILURE_LIMIT failures either is locked for LOGIN_LOCKOUT_MINUTES.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = env.int("LOGIN_LOCKOUT_MINUTES", default=15) / 60
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
+AXES_CLIENT_IP_CALLABLE = "portal.client_ip.client_ip"
+AXES_VERBOSE = False
+# How many proxies in front of Vigil set X-Forwarded-For; 0: the header is not trusted.
+TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+# Super admins must set up and use TOTP two-factor sign-in.
+REQUIRE_2FA_FOR_SUPER_ADMINS = env.bool("REQUIRE_2FA_FOR_SUPER_ADMINS", default=False)
+OTP_TOTP_ISSUER = env.str("STATUS_PAGE_NAME", default="Vigil")
+
+# What the status pages and every page's frame show.
+BRANDING = {
+    "name": env.str("STATUS_PAGE_NAME", default="Vigil"),
+    "logo_url": env.str("STATUS_PAGE_LOGO_URL", default=""),
+    "accent": env.str("STATUS_PAGE_ACCENT", default="#1565c0"),
+}
+if not re.fullmatch(r"#[0-9a-fA-F]{6}", BRANDING["accent"]):
+    raise ImproperlyConfigured(f"STATUS_PAGE_ACCENT must be a colour like #1565c0, not {BRANDING['accent']!r}")
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAdminUser"],
+    # Denied by default: every view names its own permission (core.permissions).
+    "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsSuperAdmin"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
 }

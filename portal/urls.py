@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from incidents import views as incident_views
 from incidents.events_api import EventsView
 from monitors import views as monitor_views
+from portal import accounts, dashboard, internal, status_page
 from portal.health import health
 
 admin.site.site_header = "Vigil administration"
@@ -11,6 +12,15 @@ admin.site.site_title = "Vigil"
 admin.site.index_title = "Monitoring"
 
 urlpatterns = [
+    path("", accounts.home, name="home"),
+    path("accounts/login/", accounts.login, name="login"),
+    path("accounts/logout/", accounts.logout, name="logout"),
+    path("accounts/password/", accounts.password_change, name="password-change"),
+    path("accounts/password/done/", accounts.password_change_done, name="password-change-done"),
+    path("accounts/two-factor/", accounts.two_factor, name="two-factor"),
+    path("status/", status_page.public_status, name="status-public"),
+    path("status/internal/", internal.internal_status, name="status-internal"),
+    path("dashboard/monitoring/", dashboard.dashboard, name="dashboard"),
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
     path("ping/<uuid:ping_uuid>", monitor_views.ping, name="ping"),

@@ -35,3 +35,36 @@ def superadmin(db):
 def staff_user(db):
     """A signed-in non-admin: may not manage monitors."""
     return User.objects.create_user("staffer", "staff@example.com", "pw-staff-123")
+
+
+def _member(username, group):
+    from django.contrib.auth.models import Group
+
+    user = User.objects.create_user(username, f"{username}@example.com", f"pw-{username}-123")
+    # get_or_create: a transactional test's flush removes the migration's groups.
+    user.groups.add(Group.objects.get_or_create(name=group)[0])
+    return user
+
+
+@pytest.fixture
+def engineer(db):
+    return _member("engineer", "Engineers")
+
+
+@pytest.fixture
+def staff_member(db):
+    """In the Staff group: reads the internal status page."""
+    return _member("staffmember", "Staff")
+
+
+@pytest.fixture
+def role_clients(superadmin, engineer, staff_member, staff_user):
+    """A test client per role, plus anonymous and a signed-in user with no role."""
+    from django.test import Client
+
+    clients = {"anonymous": Client()}
+    for role, user in (("no_role", staff_user), ("staff", staff_member), ("engineer", engineer),
+                       ("super_admin", superadmin)):
+        clients[role] = Client()
+        clients[role].force_login(user)
+    return clients
