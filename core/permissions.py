@@ -62,6 +62,13 @@ def public(view):
     return view
 
 
+def by_link(view):
+    """A page whose URL is its own credential (a heartbeat's ping UUID, a signed
+    acknowledgement link): no sign-in, on purpose."""
+    view.access = "link"
+    return view
+
+
 def is_super_admin(request):
     return has_role(request.user, Role.SUPER_ADMIN)
 

@@ -19,11 +19,12 @@ import uuid
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
-from rest_framework import status
-from rest_framework.permissions import AllowAny
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.permissions import IsAnyone
 from incidents.events import NewEvent, receive_events
 from incidents.models import Severity, Source
 
@@ -51,10 +52,44 @@ class EventRequest:
     payload: dict = field(default_factory=dict)
 
 
+
+# The OpenAPI schema's description of the body and answers (`check_event` is what checks).
+def _text_field(name, **kwargs):
+    return serializers.CharField(max_length=LIMITS[name], **kwargs)
+
+
+EVENT_PAYLOAD = inline_serializer("EventPayload", {
+    "summary": _text_field("summary"),
+    "source": _text_field("source"),
+    "severity": serializers.ChoiceField(choices=list(SEVERITIES)),
+    "timestamp": serializers.DateTimeField(required=False),
+    **{name: _text_field(name, required=False) for name in ("component", "group", "class")},
+    "custom_details": serializers.DictField(required=False),
+}, required=False, help_text="Required to trigger.")
+EVENT_BODY = inline_serializer("EventBody", {
+    "routing_key": serializers.CharField(),
+    "event_action": serializers.ChoiceField(choices=ACTIONS),
+    "dedup_key": _text_field("dedup_key", required=False, help_text="Required to acknowledge or resolve."),
+    "payload": EVENT_PAYLOAD,
+})
+EVENT_ACCEPTED = inline_serializer("EventAccepted", {
+    "status": serializers.CharField(), "message": serializers.CharField(), "dedup_key": serializers.CharField(),
+})
+EVENT_INVALID = inline_serializer("EventInvalid", {
+    "status": serializers.CharField(), "message": serializers.CharField(),
+    "errors": serializers.ListField(child=serializers.CharField()),
+})
+
+
 class EventsView(APIView):
     authentication_classes = []
-    permission_classes = [AllowAny]
+    # The routing key in the body is the credential (checked below), as in PagerDuty.
+    permission_classes = [IsAnyone]
 
+    @extend_schema(
+        request=EVENT_BODY,
+        responses={202: EVENT_ACCEPTED, **{code: EVENT_INVALID for code in (400, 403, 413, 415)}},
+    )
     def post(self, request):
         try:
             body = read_body(request)

@@ -7,6 +7,7 @@ button; the POST (with its CSRF token) acknowledges.
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
+from core.permissions import by_link
 from incidents.lifecycle import incident_acknowledge
 from incidents.links import incident_pk_from_token
 from incidents.models import Incident
@@ -17,6 +18,7 @@ BAD_LINK = (
 )
 
 
+@by_link
 @require_http_methods(["GET", "POST"])
 def acknowledge(request, token):
     pk = incident_pk_from_token(token)

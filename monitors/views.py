@@ -8,11 +8,13 @@ from django.http import HttpResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from core.permissions import by_link
 from monitors.services import Ping, heartbeat_ping
 
 log = logging.getLogger(__name__)
 
 
+@by_link
 @csrf_exempt
 @require_http_methods(["GET", "HEAD", "POST"])
 def ping(request, ping_uuid, kind="success"):

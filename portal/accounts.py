@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils.http import url_has_allowed_host_and_scheme
 from django_otp import login as otp_login
 from django_otp.forms import OTPTokenForm
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -63,8 +64,7 @@ def two_factor(request):
         device, _ = TOTPDevice.objects.get_or_create(user=request.user, confirmed=False,
                                                      defaults={"name": "authenticator app"})
     form = OTPTokenForm(request.user, request, data=request.POST or None)
-    if setting_up:
-        form.fields["otp_device"].choices = [(device.persistent_id, device.name)]
+    form.fields["otp_device"].choices = [(device.persistent_id, device.name)]
     if request.method == "POST" and form.is_valid():
         if setting_up:
             device.confirmed = True
@@ -72,8 +72,10 @@ def two_factor(request):
             audit(AuditEntry.Action.TWO_FACTOR, actor=request.user, request=request)
         otp_login(request, request.user.otp_device)
         messages.success(request, "Two-factor verification done.")
-        return redirect(request.GET.get("next") or reverse("home"))
-    context = {"form": form, "setting_up": setting_up}
+        wanted = request.GET.get("next", "")
+        safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={request.get_host()})
+        return redirect(wanted if safe else reverse("home"))
+    context = {"form": form, "setting_up": setting_up, "device_id": device.persistent_id}
     if setting_up:
         context["qr_svg"] = segno.make(device.config_url).svg_inline(scale=4)
         context["config_url"] = device.config_url

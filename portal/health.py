@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from core.permissions import public
 from incidents.models import Channel, Notification
 from monitors.models import RunnerLease
 
@@ -39,6 +40,7 @@ def notifications_state(now):
     return "backlog" if overdue.exists() else "ok"
 
 
+@public
 @never_cache
 @require_GET
 def health(request):

@@ -3,6 +3,7 @@
 from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 
 from portal.accounts import needs_second_factor
 
@@ -17,5 +18,5 @@ class TwoFactorMiddleware:
         if needs_second_factor(request.user) and not request.path.startswith(OPEN_PATHS):
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": "Two-factor verification is required."}, status=403)
-            return redirect(f"{reverse('two-factor')}?next={request.get_full_path()}")
+            return redirect(f"{reverse('two-factor')}?{urlencode({'next': request.get_full_path()})}")
         return self.get_response(request)

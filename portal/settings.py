@@ -257,6 +257,13 @@ BRANDING = {
 if not re.fullmatch(r"#[0-9a-fA-F]{6}", BRANDING["accent"]):
     raise ImproperlyConfigured(f"STATUS_PAGE_ACCENT must be a colour like #1565c0, not {BRANDING['accent']!r}")
 
+# The public status page, its data and the API throttle are cached here: per process by
+# default, shared by every process through Redis when REDIS_URL is set.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vigil"}}
+if REDIS_URL:
+    CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
+                         "KEY_PREFIX": "vigil-cache"}
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
         "rest_framework.authentication.TokenAuthentication",
@@ -267,6 +274,8 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
     "PAGE_SIZE": 100,
+    # The public status API (portal.public_api) is throttled per client address.
+    "DEFAULT_THROTTLE_RATES": {"anon": env.str("PUBLIC_API_RATE", default="60/minute")},
 }
 
 # Internationalisation, static files ---------------------------------------------
@@ -312,6 +321,8 @@ LOGGING = {
         "django-q": {"level": env.str("Q_LOG_LEVEL", default="INFO")},
         # urllib3 warns with the full request URL, which may carry a token in its query.
         "urllib3": {"level": "ERROR"},
+        # django-axes logs every sign-in at INFO; failures are in the audit log already.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -331,3 +342,56 @@ if SENTRY_DSN:
         release=SENTRY_RELEASE,
         traces_sample_rate=SENTRY_TRACES_SAMPLE_RATE,
     )
+
+# Sentry error stats and metrics ---------------------------------------------------
+
+# Error counts read from Sentry's API (dashboard figures and `error_rate` events); all three
+# must be set. The token needs the `project:read` scope and never leaves the server.
+SENTRY_AUTH_TOKEN = env.str("SENTRY_AUTH_TOKEN", default="")
+SENTRY_ORG = env.str("SENTRY_ORG", default="")
+SENTRY_PROJECTS = env.list("SENTRY_PROJECTS", default=[])
+SENTRY_API_URL = env.str("SENTRY_API_URL", default="https://sentry.io/api/0/").rstrip("/") + "/"
+SENTRY_API_TIMEOUT = env.float("SENTRY_API_TIMEOUT", default=10.0)
+# A project is "over" with at least this many errors in the window (Sentry keeps its
+# 10-second counts for an hour, so the window is at most 60 minutes).
+SENTRY_ERROR_THRESHOLD = env.int("SENTRY_ERROR_THRESHOLD", default=50)
+SENTRY_ERROR_WINDOW_MINUTES = env.int("SENTRY_ERROR_WINDOW_MINUTES", default=5)
+if SENTRY_ERROR_THRESHOLD < 1 or not 1 <= SENTRY_ERROR_WINDOW_MINUTES <= 60:
+    raise ImproperlyConfigured("SENTRY_ERROR_THRESHOLD must be at least 1 and SENTRY_ERROR_WINDOW_MINUTES 1 to 60")
+
+# /metrics (Prometheus) answers a scraper with this bearer token or from these addresses
+# (CIDRs allowed); with neither it is off (404).
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+
+
+def _check_metrics_networks(values):
+    import ipaddress
+
+    for value in values:
+        try:
+            ipaddress.ip_network(value, strict=False)
+        except ValueError:
+            raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {value!r} is not an address or a network") from None
+
+
+_check_metrics_networks(METRICS_ALLOWED_IPS)
+
+# The API's OpenAPI schema (/api/schema/) and docs (/api/docs/), assets served from here.
+INSTALLED_APPS += ["drf_spectacular_sidecar"]
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Vigil API",
+    "DESCRIPTION": "Monitors, incidents, error stats, and the events API for the team's apps.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    # Staff and above: the team reads the docs; the public (signed in or not) does not.
+    "SERVE_PERMISSIONS": ["core.permissions.IsStaffMember"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # Two fields named "severity" with different choices: the events API's and Vigil's.
+    "ENUM_NAME_OVERRIDES": {
+        "SeverityEnum": "incidents.models.Severity",
+        "EventSeverityEnum": "incidents.events_api.SEVERITIES",
+    },
+}

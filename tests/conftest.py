@@ -14,6 +14,12 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Production's PBKDF2 costs ~0.3 s a hash: tests that sign in would spend minutes on it."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def channels_may_use_loopback(settings):
     """Test receivers listen on loopback, which production refuses for channels by default."""
     settings.CHANNELS_ALLOW_PRIVATE_IPS = True
