@@ -14,6 +14,16 @@ def plain_static_files(settings):
 
 
 @pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached pages and answers (status page, Sentry stats, throttles) never leak between tests."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def fast_password_hashing(settings):
     """Production's PBKDF2 costs ~0.3 s a hash: tests that sign in would spend minutes on it."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
