@@ -25,6 +25,7 @@ EVENT_KINDS = (
     "backup_succeeded",
     "backup_stale",
     "error_rate",
+    "error_rate_normal",
     "external",
     "monitor_flapping",
     "monitor_flapping_stopped",
@@ -85,7 +86,7 @@ def role_of(event):
         return PROBLEM
     if event.kind == "monitor_up" and not event.dedup_key.endswith(":degraded"):
         return NOTICE if details.get("flapping") else RECOVERY
-    if event.kind in ("backup_succeeded", "slo_burn_stopped"):
+    if event.kind in ("backup_succeeded", "slo_burn_stopped", "error_rate_normal"):
         return RECOVERY
     if event.kind == "monitor_flapping_stopped" and details.get("status") != "down":
         return RECOVERY

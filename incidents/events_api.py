@@ -52,7 +52,6 @@ class EventRequest:
     payload: dict = field(default_factory=dict)
 
 
-
 # The OpenAPI schema's description of the body and answers (`check_event` is what checks).
 def _text_field(name, **kwargs):
     return serializers.CharField(max_length=LIMITS[name], **kwargs)

@@ -2,12 +2,17 @@
 
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
 from monitors.models import Monitor
 from monitors.services import monitor_save
 from monitors.uptime import EMPTY, objective, summaries
+
+
+# For the OpenAPI schema: a percentage, null when there is no data.
+PERCENT = serializers.FloatField(allow_null=True, min_value=0, max_value=100)
 
 
 class TagNamesField(serializers.ListField):
@@ -37,8 +42,8 @@ class MonitorSerializer(serializers.ModelSerializer):
 
     tags = TagNamesField(required=False)
     status = serializers.CharField(source="shown_status", read_only=True)
-    status_code = serializers.ReadOnlyField()
-    ping_url = serializers.ReadOnlyField()
+    status_code = serializers.IntegerField(read_only=True)
+    ping_url = serializers.URLField(read_only=True, allow_null=True)
     uptime_24h = serializers.SerializerMethodField()
     uptime_7d = serializers.SerializerMethodField()
     uptime_30d = serializers.SerializerMethodField()
@@ -112,22 +117,28 @@ class MonitorSerializer(serializers.ModelSerializer):
             monitor.summary = summaries([monitor.pk]).get(monitor.pk, EMPTY)
         return monitor.summary
 
+    @extend_schema_field(PERCENT)
     def get_uptime_24h(self, monitor):
         return self._summary(monitor).uptime("24h")
 
+    @extend_schema_field(PERCENT)
     def get_uptime_7d(self, monitor):
         return self._summary(monitor).uptime("7d")
 
+    @extend_schema_field(PERCENT)
     def get_uptime_30d(self, monitor):
         return self._summary(monitor).uptime("30d")
 
+    @extend_schema_field(PERCENT)
     def get_uptime_90d(self, monitor):
         return self._summary(monitor).uptime("90d")
 
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_response_time_avg_24h(self, monitor):
         value = self._summary(monitor).response_ms_24h
         return None if value is None else round(value, 1)
 
+    @extend_schema_field(serializers.FloatField(allow_null=True))
     def get_error_budget_remaining(self, monitor):
         slo = objective(monitor, self._summary(monitor))
         return slo.budget_remaining if slo else None

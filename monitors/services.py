@@ -2,10 +2,12 @@
 
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from itertools import count
 
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.utils.text import slugify
 
 from incidents.sources import source_forget, source_upsert
 from monitors.checks import prepare, run_check
@@ -24,6 +26,7 @@ def monitor_save(monitor, *, tags=None):
     monitor.full_clean(exclude=["tags"])
     if monitor.pk is None or not Monitor.objects.filter(pk=monitor.pk).exists():
         _start_monitoring(monitor, timezone.now(), status=Status.PAUSED if monitor.paused else Status.NOT_CHECKED)
+        monitor.slug = monitor.slug or free_slug(monitor.name)
         monitor.save()
     else:
         _save_settings(monitor)
@@ -31,6 +34,14 @@ def monitor_save(monitor, *, tags=None):
         monitor.tags.set([Tag.objects.get_or_create(name=name)[0] for name in tags])
     monitor_register_source(monitor)
     return monitor
+
+
+def free_slug(name):
+    """The name's slug, made unique with -2, -3…: a monitor's public badge address."""
+    base = slugify(name)[:190].strip("-") or "monitor"
+    taken = set(Monitor.objects.filter(slug__startswith=base).values_list("slug", flat=True))
+    candidates = (base if n == 1 else f"{base}-{n}" for n in count(1))
+    return next(slug for slug in candidates if slug not in taken)
 
 
 def monitor_register_source(monitor):
@@ -52,7 +63,8 @@ def _save_settings(monitor):
     for field in Monitor.SETTINGS_FIELDS:
         setattr(live, field, getattr(monitor, field))
     live.next_check_at = live.heartbeat_deadline() if live.kind == Kind.HEARTBEAT else timezone.now()
-    live.save(update_fields=[*Monitor.SETTINGS_FIELDS, "next_check_at", "updated_at"])
+    live.slug = live.slug or free_slug(live.name)  # rows bulk-created without one
+    live.save(update_fields=[*Monitor.SETTINGS_FIELDS, "slug", "next_check_at", "updated_at"])
     if monitor.paused != live.paused:
         _set_paused(live, monitor.paused, timezone.now())
     for field in (f.attname for f in Monitor._meta.concrete_fields):

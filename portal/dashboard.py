@@ -1,11 +1,64 @@
-"""The super admins' monitoring dashboard."""
+"""The super admins' monitoring dashboard: the page, and its panels alone, which the page
+fetches every 30 seconds and swaps in (no page reload, no JavaScript framework)."""
 
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
+from core.durations import human_duration
 from core.permissions import role_required
 from core.roles import Role
+from monitors.models import Status
+from portal import dashboard_data as data
+from portal import kpis
+
+REFRESH_SECONDS = 30
+RECENT_INCIDENTS_SHOWN = 10
 
 
+@never_cache
 @role_required(Role.SUPER_ADMIN)
 def dashboard(request):
-    return render(request, "dashboard/monitoring.html", {})
+    context = {**panels(timezone.now()), "refresh_seconds": REFRESH_SECONDS}
+    return render(request, "dashboard/monitoring.html", context)
+
+
+@never_cache
+@role_required(Role.SUPER_ADMIN)
+def dashboard_panels(request):
+    """The panels' HTML, for the page's refresh."""
+    return render(request, "dashboard/panels.html", panels(timezone.now()))
+
+
+def panels(now):
+    """Everything the panels show, in a constant number of queries."""
+    rows = data.monitor_rows(now)
+    errors = data.error_stats()
+    return {
+        "now": now,
+        "rows": rows,
+        "overall": data.overall_status(rows),
+        "counts": data.status_counts(rows),
+        "errors": errors,
+        "incidents": _recent_incidents(now),
+        "delivery": data.delivery_health(now),
+        "backups": data.latest_verifications(),
+        "kpis": _kpis(rows, errors),
+        "severity_kpis": kpis.severity_kpis(kpis.incident_times(now)),
+    }
+
+
+def _recent_incidents(now):
+    incidents = data.recent_incidents(RECENT_INCIDENTS_SHOWN)
+    for incident in incidents:
+        incident.duration = human_duration(data.incident_duration(incident, now).total_seconds())
+    return incidents
+
+
+def _kpis(rows, errors):
+    active = [row for row in rows if row.status != Status.PAUSED]
+    return [
+        kpis.uptime_kpi(row.uptime_30d for row in active),
+        kpis.error_rate_kpi(errors.stats, errors.error),
+        kpis.response_kpi(row.summary.response_ms_24h for row in active),
+    ]

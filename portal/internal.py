@@ -1,11 +1,26 @@
-"""The internal status page for Staff, Engineers and super admins."""
+"""The internal status page for Staff, Engineers and super admins: every monitor with the
+details the public page leaves out, open incidents and backups."""
 
 from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.cache import never_cache
 
 from core.permissions import role_required
 from core.roles import Role
+from portal import dashboard_data as data
 
 
+@never_cache
 @role_required(Role.STAFF)
 def internal_status(request):
-    return render(request, "status/internal.html", {})
+    now = timezone.now()
+    rows = data.monitor_rows(now)
+    context = {
+        "now": now,
+        "rows": rows,
+        "overall": data.overall_status(rows),
+        "counts": data.status_counts(rows),
+        "incidents": data.open_incidents(),
+        "backups": data.latest_verifications(),
+    }
+    return render(request, "status/internal.html", context)

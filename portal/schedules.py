@@ -16,6 +16,7 @@ PERIODIC_JOBS = [
     Periodic("incidents.escalate", "incidents.tasks.escalate_and_remind", minutes=1),
     Periodic("monitors.objectives", "monitors.tasks.check_objectives", minutes=1),
     Periodic("monitors.prune", "monitors.tasks.prune", minutes=24 * 60),
+    Periodic("portal.error_rates", "portal.error_rate.check_error_rates", minutes=1),
 ]
 
 

@@ -124,6 +124,9 @@ class Monitor(models.Model):
     tags = models.ManyToManyField(Tag, blank=True, related_name="monitors")
     public = models.BooleanField(default=False, help_text="Shown on the public status page.")
     paused = models.BooleanField(default=False)
+    # The badge's address (/badge/<slug>.svg): set once from the name, kept across renames.
+    # Null until set, so rows bulk-created without `monitor_save` never collide.
+    slug = models.SlugField(max_length=200, unique=True, null=True, blank=True, editable=False)
 
     # http
     url = models.CharField(max_length=2000, blank=True, help_text="http:// or https:// only.")

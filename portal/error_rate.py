@@ -1,0 +1,89 @@
+"""Error-rate alerts from Sentry: every minute, each project's errors over the last
+SENTRY_ERROR_WINDOW_MINUTES are counted (Sentry's 10-second buckets, its finest); at or
+above SENTRY_ERROR_THRESHOLD the project is "over".
+
+The state is the incident itself: an open incident with the dedup key
+`sentry:<slug>:error_rate` means "over". Going over emits `error_rate` (opening it),
+coming back under emits `error_rate_normal` (resolving it), each once. The decision is
+made while holding the project's Source row (SELECT … FOR UPDATE on PostgreSQL; SQLite's
+IMMEDIATE transactions hold the write lock from BEGIN), so two clusters running the job
+at once emit a change once. If someone resolves the incident while errors stay high, the
+next run opens a new one.
+
+Each project is a Source with the key `sentry:<slug>` (tagged `sentry`), so alert rules
+can name it; it is an app source, so config files name it under `event_sources`.
+"""
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from incidents.events import NewEvent, receive_events
+from incidents.models import Incident, Source
+from incidents.sources import source_upsert
+from portal.sentry_stats import SentryUnavailable, project_counts, sentry_config
+
+log = logging.getLogger(__name__)
+
+
+def source_key(slug):
+    return f"sentry:{slug}"
+
+
+def dedup_key(slug):
+    return f"sentry:{slug}:error_rate"
+
+
+def check_error_rates(now=None):
+    """Periodic: emit the changes of each project's error rate; returns the slugs that changed.
+    Does nothing when Sentry is not configured; logs and waits for the next run when it fails."""
+    config = sentry_config()
+    if config is None:
+        return []
+    now = now or timezone.now()
+    window = timedelta(minutes=settings.SENTRY_ERROR_WINDOW_MINUTES)
+    try:
+        counts = project_counts(config, since=now - window, resolution="10s")
+    except SentryUnavailable as exc:
+        log.warning("Error rates not checked: %s", exc)
+        return []
+    register_sources(config.projects)
+    return [slug for slug, count in counts.items() if _apply(slug, count, now)]
+
+
+def register_sources(slugs):
+    """A Source per project; existing ones are left as they are (an admin may retag them)."""
+    known = set(Source.objects.filter(key__in=[source_key(slug) for slug in slugs]).values_list("key", flat=True))
+    for slug in slugs:
+        if source_key(slug) not in known:
+            source_upsert(key=source_key(slug), kind=Source.Kind.APP, name=f"Sentry project {slug}", tags=["sentry"])
+
+
+@transaction.atomic
+def _apply(slug, count, now):
+    """Emit the change if there is one; True if this call emitted it."""
+    list(Source.objects.select_for_update().filter(key=source_key(slug)).values_list("pk", flat=True))
+    over = count >= settings.SENTRY_ERROR_THRESHOLD
+    was_over = Incident.objects.filter(dedup_key=dedup_key(slug)).exclude(status=Incident.Status.RESOLVED).exists()
+    if over == was_over:
+        return False
+    receive_events([_event(slug, count, over, now)])
+    return True
+
+
+def _event(slug, count, over, now):
+    minutes, threshold = settings.SENTRY_ERROR_WINDOW_MINUTES, settings.SENTRY_ERROR_THRESHOLD
+    figures = f"{count} errors in the last {minutes} min (threshold {threshold})"
+    return NewEvent(
+        kind="error_rate" if over else "error_rate_normal",
+        source_key=source_key(slug),
+        severity="",  # the matching rule's, else the default
+        summary=f"Sentry project {slug}: {'high error rate' if over else 'error rate back to normal'}, {figures}",
+        dedup_key=dedup_key(slug),
+        occurred_at=now,
+        details={"project": slug, "status": "high" if over else "normal", "errors": count,
+                 "window_minutes": minutes, "threshold": threshold},
+    )

@@ -1,0 +1,158 @@
+"""Error counts read from Sentry's API: the dashboard's 24-hour figures (`error_stats`) and
+the short-window counts behind `error_rate` events (`project_counts`).
+
+Sentry's project stats endpoint answers `[[timestamp, count], …]`, one pair per bucket of
+the resolution asked for (10s, 1h or 1d), from the bucket holding `since` to now; a total
+is the sum of every bucket, so it may reach up to one bucket further back than `since`.
+
+Requests go through `core.net` with the channels' address policy: Sentry's API is on the
+internet, so loopback, private and link-local addresses are refused (as for a Slack
+webhook) unless CHANNELS_ALLOW_PRIVATE_IPS is set, say for a self-hosted Sentry on the
+local network; cloud metadata addresses are refused whatever the setting. The token
+travels in the Authorization header only: never in a URL, an answer, an error or a log.
+"""
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import timedelta
+from urllib.parse import quote
+
+import requests
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+from core import net
+
+USER_AGENT = "Vigil/0.1 (+sentry-stats)"
+READ_CAP = 256 * 1024
+FRESH_SECONDS = 60
+DAY = timedelta(hours=24)
+NOT_CONFIGURED = "Sentry error stats are not configured: set SENTRY_AUTH_TOKEN, SENTRY_ORG and SENTRY_PROJECTS"
+
+
+class SentryUnavailable(Exception):
+    """No figures to give; the message says why, in words fit for a super admin."""
+
+
+@dataclass(frozen=True)
+class SentryConfig:
+    token: str
+    org: str
+    projects: tuple
+    api_url: str
+
+    def stats_url(self, project):
+        return f"{self.api_url}projects/{quote(self.org, safe='')}/{quote(project, safe='')}/stats/"
+
+    def cache_key(self, name):
+        """Keys per organisation, projects and URL (never the token), so a change of settings
+        never shows the figures of the old ones."""
+        where = "|".join([self.api_url, self.org, *self.projects])
+        return f"portal:sentry-stats:{name}:{hashlib.sha256(where.encode()).hexdigest()[:16]}"
+
+
+def sentry_config():
+    """The settings as one value, or None when they are not all set."""
+    projects = tuple(slug.strip() for slug in settings.SENTRY_PROJECTS if slug.strip())
+    if not (settings.SENTRY_AUTH_TOKEN and settings.SENTRY_ORG and projects):
+        return None
+    return SentryConfig(settings.SENTRY_AUTH_TOKEN, settings.SENTRY_ORG, projects, settings.SENTRY_API_URL)
+
+
+def error_stats():
+    """Errors received per project over the last 24 hours, read from Sentry at most once a
+    minute (a failure too is remembered for a minute, so a Sentry that hangs does not hold
+    every request). When Sentry fails, the last good answer marked `"stale": True` (with
+    `error` saying why); SentryUnavailable if there is none, or when not configured."""
+    config = sentry_config()
+    if config is None:
+        raise SentryUnavailable(NOT_CONFIGURED)
+    answer = cache.get(config.cache_key("fresh"))
+    if answer is None:
+        answer = _fetch_or_last_good(config)
+        cache.set(config.cache_key("fresh"), answer, FRESH_SECONDS)
+    if "unavailable" in answer:
+        raise SentryUnavailable(answer["unavailable"])
+    return answer
+
+
+def _fetch_or_last_good(config):
+    """A new answer (kept without expiry as the last good one), the last good one marked
+    stale, or {"unavailable": why} when there is none."""
+    now = timezone.now()
+    try:
+        counts = project_counts(config, since=now - DAY, resolution="1h")
+    except SentryUnavailable as exc:
+        last = cache.get(config.cache_key("last-good"))
+        if last is None:
+            return {"unavailable": f"{exc}, and no earlier figures are kept"}
+        return {**last, "stale": True, "error": str(exc)}
+    answer = {
+        "success": True,
+        "projects": [{"slug": slug, "errors_24h": counts[slug]} for slug in config.projects],
+        "total_24h": sum(counts.values()),
+        "updated_at": now.isoformat(),
+        "stale": False,
+    }
+    cache.set(config.cache_key("last-good"), answer, None)
+    return answer
+
+
+def project_counts(config, *, since, resolution):
+    """{project slug: events received since `since`}, asking Sentry once per project within
+    one total deadline of SENTRY_API_TIMEOUT seconds; SentryUnavailable on any failure."""
+    params = {"stat": "received", "resolution": resolution, "since": int(since.timestamp())}
+    headers = {"Authorization": f"Bearer {config.token}", "Accept": "application/json",
+               "User-Agent": USER_AGENT}
+    with net.Deadline(settings.SENTRY_API_TIMEOUT) as deadline, net.http_session(
+        deadline, verify=True, policy=net.channel_blocked_reason
+    ) as session:
+        return {project: _count(config, project, _get(session, deadline, config.stats_url(project), params, headers))
+                for project in config.projects}
+
+
+def _get(session, deadline, url, params, headers):
+    """(status code, body bytes) of one GET, read up to READ_CAP."""
+    try:
+        left = deadline.left()
+        response = session.get(url, params=params, headers=headers, timeout=(left, left), stream=True)
+        with response:
+            body = response.raw.read(READ_CAP, decode_content=True) or b""
+    except (requests.RequestException, OSError, ValueError) as exc:
+        raise SentryUnavailable(f"Sentry could not be reached: {net.describe_error(exc, deadline)}") from None
+    if deadline.fired:
+        raise SentryUnavailable(f"Sentry could not be reached: {deadline.detail}")
+    return response.status_code, body
+
+
+def _count(config, project, reply):
+    """The sum of a stats answer's buckets."""
+    code, body = reply
+    if code != 200:
+        raise SentryUnavailable(_refusal(config, project, code))
+    try:
+        buckets = json.loads(body)
+        if not isinstance(buckets, list):
+            raise ValueError("not a list")
+        return sum(_bucket_count(bucket) for bucket in buckets)
+    except (ValueError, TypeError):
+        raise SentryUnavailable(f"Sentry's answer for project {project} is not a list of [timestamp, count]") from None
+
+
+def _bucket_count(bucket):
+    _timestamp, count = bucket
+    if isinstance(count, bool) or not isinstance(count, int) or count < 0:
+        raise ValueError("not a count")
+    return count
+
+
+def _refusal(config, project, code):
+    if code in (401, 403):
+        return f"Sentry refused the token ({code}): check SENTRY_AUTH_TOKEN and its project:read scope"
+    if code == 404:
+        return f"Sentry knows no project {project} in organization {config.org} (404)"
+    if 300 <= code < 400:
+        return f"Sentry answered {code} (a redirect; check SENTRY_API_URL)"
+    return f"Sentry answered {code} for project {project}"

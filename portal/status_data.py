@@ -1,0 +1,354 @@
+"""The public status: what /status/, its Atom feed, the badges and the public API show.
+
+Built in one place, so no public surface can show what another hides: names of public
+monitors, their states in words, uptime, daily bars, hourly response times, incidents
+under neutral titles ("Checkout API: outage") with their public updates only, and
+maintenance windows. Never a URL, host, error text, incident title or private monitor.
+
+It costs the same dozen queries whatever the number of monitors, and is cached for
+CACHE_SECONDS, so a burst of visitors costs one build.
+"""
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from django.core.cache import cache
+from django.db.models import CharField, Q
+from django.db.models.functions import Cast
+from django.utils import timezone
+
+from incidents.models import Incident, TimelineEntry
+from monitors.history import DAY, HOUR, day_of, hour_of, uptime_percent
+from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monitor, Status
+from monitors.uptime import EMPTY, summaries
+
+CACHE_KEY = "vigil:status:data"
+CACHE_SECONDS = 15
+BAR_DAYS = 90
+LATENCY_HOURS = 24
+PAST_INCIDENTS = timedelta(days=14)
+MAINTENANCE_AHEAD = timedelta(days=7)
+OTHER_GROUP = "Other"
+
+# What a monitor's status means to the public: seems down is not confirmed (and counts as
+# up in uptime), so it is not an outage yet.
+PUBLIC_STATES = {
+    Status.UP: "operational",
+    Status.DEGRADED: "degraded",
+    Status.SEEMS_DOWN: "operational",
+    Status.DOWN: "outage",
+    Status.MAINTENANCE: "maintenance",
+    Status.PAUSED: "paused",
+    Status.NOT_CHECKED: "unknown",
+}
+STATE_WORDS = {
+    "operational": "Operational",
+    "degraded": "Degraded performance",
+    "outage": "Outage",
+    "maintenance": "Under maintenance",
+    "paused": "Paused",
+    "unknown": "No data yet",
+}
+# The worst first; paused and unknown components do not count towards the overall state.
+OVERALL_ORDER = ("outage", "degraded", "maintenance")
+# An incident's impact by its problem family (the end of its dedup key, see monitors.engine).
+IMPACTS = {"down": "outage", "degraded": "degraded performance", "certificate": "certificate renewal"}
+DEFAULT_IMPACT = "service disruption"
+
+
+@dataclass(frozen=True)
+class Component:
+    """One public monitor. `days` holds BAR_DAYS daily uptimes, oldest first (None: no
+    data; "maintenance": only maintenance that day); `latency` the last LATENCY_HOURS
+    hourly average response times in ms (None: no check that hour)."""
+
+    name: str
+    slug: str | None
+    group: str
+    state: str
+    uptime_24h: float | None
+    uptime_30d: float | None
+    uptime_90d: float | None
+    days: tuple
+    latency: tuple
+    day_incidents: dict = field(default_factory=dict)  # day index → neutral incident titles
+
+    @property
+    def state_words(self):
+        return STATE_WORDS[self.state]
+
+
+class Update(NamedTuple):
+    """A timeline entry an engineer marked public."""
+
+    at: datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class PublicIncident:
+    pk: int
+    title: str
+    status: str
+    started_at: datetime
+    resolved_at: datetime | None
+    updates: tuple  # Updates, oldest first
+
+    @property
+    def is_open(self):
+        return self.status != Incident.Status.RESOLVED
+
+    @property
+    def status_words(self):
+        return Incident.Status(self.status).label
+
+
+@dataclass(frozen=True)
+class PublicMaintenance:
+    pk: int
+    name: str
+    note: str
+    starts: datetime
+    ends: datetime | None  # None: until someone ends it
+    active: bool
+    components: tuple  # names of the public monitors it covers
+
+
+@dataclass(frozen=True)
+class PublicStatus:
+    generated_at: datetime
+    first_day: datetime  # the UTC day of the first bar
+    components: tuple
+    incidents: tuple  # open ones, then those resolved within PAST_INCIDENTS; newest first
+    maintenance: tuple  # active and upcoming within MAINTENANCE_AHEAD, soonest first
+
+    @property
+    def overall(self):
+        """operational, degraded, outage or maintenance: the worst component state."""
+        states = {component.state for component in self.components}
+        return next((state for state in OVERALL_ORDER if state in states), "operational")
+
+    @property
+    def headline(self):
+        overall = self.overall
+        if overall == "outage":
+            counted = [c for c in self.components if c.state not in ("paused", "unknown")]
+            return "Major outage" if all(c.state == "outage" for c in counted) else "Partial outage"
+        return {"operational": "All systems operational", "degraded": "Degraded performance",
+                "maintenance": "Under maintenance"}[overall]
+
+    @property
+    def groups(self):
+        """[(group, components)], groups by name with "Other" (untagged) last."""
+        found = defaultdict(list)
+        for component in self.components:
+            found[component.group].append(component)
+        return sorted(found.items(), key=lambda item: (item[0] == OTHER_GROUP, item[0]))
+
+    @property
+    def open_incidents(self):
+        return [incident for incident in self.incidents if incident.is_open]
+
+    @property
+    def past_incidents(self):
+        return [incident for incident in self.incidents if not incident.is_open]
+
+    def component(self, slug):
+        return next((c for c in self.components if slug and c.slug == slug), None)
+
+
+def public_status():
+    """The public status, at most CACHE_SECONDS old."""
+    status = cache.get(CACHE_KEY)
+    if status is None:
+        status = build_public_status()
+        cache.set(CACHE_KEY, status, CACHE_SECONDS)
+    return status
+
+
+def build_public_status(now=None):
+    now = now or timezone.now()
+    first_day = day_of(now) - (BAR_DAYS - 1) * DAY
+    monitors = list(Monitor.objects.filter(public=True).only("pk", "name", "slug", "status", "paused", "in_maintenance"))
+    if not monitors:
+        return PublicStatus(now, first_day, (), (), ())
+    names = {monitor.source_key: monitor.name for monitor in monitors}
+    tags = _tags()
+    incidents = _incidents(names, first_day)
+    recent = [i for i in incidents if i.resolved_at is None or i.resolved_at >= now - PAST_INCIDENTS]
+    return PublicStatus(
+        now,
+        first_day,
+        _components(monitors, tags, _day_incidents(incidents, names, first_day, now), now, first_day),
+        _public_incidents(recent, names),
+        _maintenance(monitors, tags, now),
+    )
+
+
+# Components ---------------------------------------------------------------------------
+
+
+def _tags():
+    """{public monitor id: [(tag id, tag name)]}, by name."""
+    found = defaultdict(list)
+    rows = Monitor.tags.through.objects.filter(monitor__public=True).values_list("monitor_id", "tag_id", "tag__name")
+    for monitor_id, tag_id, name in rows.order_by("tag__name"):
+        found[monitor_id].append((tag_id, name))
+    return found
+
+
+def _components(monitors, tags, day_incidents, now, first_day):
+    uptimes = summaries([monitor.pk for monitor in monitors], now=now)
+    days, latency = _days(first_day), _latency(now)
+    return tuple(
+        _component(monitor, tags, uptimes.get(monitor.pk, EMPTY), days[monitor.pk], latency[monitor.pk],
+                   day_incidents[monitor.source_key])
+        for monitor in monitors
+    )
+
+
+def _component(monitor, tags, summary, days, latency, day_incidents):
+    group = tags[monitor.pk][0][1] if tags[monitor.pk] else OTHER_GROUP
+    return Component(
+        name=monitor.name,
+        slug=monitor.slug,
+        group=group,
+        state=PUBLIC_STATES[monitor.shown_status],
+        uptime_24h=summary.uptime("24h"),
+        uptime_30d=summary.uptime("30d"),
+        uptime_90d=summary.uptime("90d"),
+        days=days,
+        latency=latency,
+        day_incidents=day_incidents,
+    )
+
+
+def _days(first_day):
+    """{monitor id: BAR_DAYS daily uptimes}, from one read of the daily rollups."""
+    index_of = {(first_day + i * DAY).strftime("%Y-%m-%d"): i for i in range(BAR_DAYS)}
+    found = defaultdict(lambda: [None] * BAR_DAYS)
+    for monitor_id, start, up, down, maintenance in _rows(DailyRollup, first_day).values_list(
+        "monitor_id", "start_text", "up_seconds", "down_seconds", "maintenance_seconds"
+    ):
+        index = index_of.get(start[:10])
+        if index is not None:
+            uptime = uptime_percent(up, down)
+            found[monitor_id][index] = "maintenance" if uptime is None and maintenance else uptime
+    return defaultdict(lambda: (None,) * BAR_DAYS, {key: tuple(value) for key, value in found.items()})
+
+
+def _latency(now):
+    """{monitor id: LATENCY_HOURS hourly average response times}, from one read of the hourly rollups."""
+    first_hour = hour_of(now) - (LATENCY_HOURS - 1) * HOUR
+    index_of = {(first_hour + i * HOUR).strftime("%Y-%m-%d %H"): i for i in range(LATENCY_HOURS)}
+    found = defaultdict(lambda: [None] * LATENCY_HOURS)
+    for monitor_id, start, total, checks in _rows(HourlyRollup, first_hour).filter(latency_count__gt=0).values_list(
+        "monitor_id", "start_text", "latency_sum", "latency_count"
+    ):
+        index = index_of.get(start[:13])
+        if index is not None:
+            found[monitor_id][index] = round(total / checks, 1)
+    return defaultdict(lambda: (None,) * LATENCY_HOURS, {key: tuple(value) for key, value in found.items()})
+
+
+def _rows(model, since):
+    """Public monitors' rollups since `since`, with `start_text`: the start as UTC text
+    ("2025-03-04 00:00:00…", the connection's time zone is UTC). Text, because converting
+    18,000 datetimes costs more than the query."""
+    return model.objects.filter(monitor__public=True, start__gte=since).annotate(start_text=Cast("start", CharField()))
+
+
+# Incidents ----------------------------------------------------------------------------
+
+
+def _incidents(names, since):
+    """Incidents of public monitors open at some time since `since`, newest first. Their
+    titles hold error details, so they are never read."""
+    return list(
+        Incident.objects.filter(source_key__in=list(names))
+        .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
+        .only("pk", "status", "source_key", "dedup_key", "opened_at", "resolved_at")
+        .order_by("-opened_at", "-pk")
+    )
+
+
+def neutral_title(incident, names):
+    """The public monitor's name and the impact: "Checkout API: outage"."""
+    family = incident.dedup_key.rsplit(":", 1)[-1] if incident.dedup_key else ""
+    return f"{names[incident.source_key]}: {IMPACTS.get(family, DEFAULT_IMPACT)}"
+
+
+def _day_incidents(incidents, names, first_day, now):
+    """{source key: {day index: [neutral titles]}} for the days each incident lasted."""
+    found = defaultdict(dict)
+    for incident in reversed(incidents):
+        first = max(0, (day_of(incident.opened_at) - first_day).days)
+        last = min(BAR_DAYS - 1, (day_of(incident.resolved_at or now) - first_day).days)
+        title = neutral_title(incident, names)
+        for index in range(first, last + 1):
+            titles = found[incident.source_key].setdefault(index, [])
+            if title not in titles:
+                titles.append(title)
+    return found
+
+
+def _public_incidents(incidents, names):
+    updates = defaultdict(list)
+    if incidents:
+        entries = TimelineEntry.objects.filter(public=True, incident__in=[i.pk for i in incidents])
+        for incident_id, at, text in entries.order_by("at", "pk").values_list("incident_id", "at", "text"):
+            updates[incident_id].append(Update(at, text))
+    ordered = sorted(incidents, key=lambda i: (i.status != Incident.Status.RESOLVED, i.opened_at), reverse=True)
+    return tuple(
+        PublicIncident(incident.pk, neutral_title(incident, names), incident.status, incident.opened_at,
+                       incident.resolved_at, tuple(updates[incident.pk]))
+        for incident in ordered
+    )
+
+
+# Maintenance --------------------------------------------------------------------------
+
+
+def _maintenance(monitors, tags, now):
+    """Windows active now or starting within MAINTENANCE_AHEAD that cover a public monitor."""
+    windows = list(MaintenanceWindow.objects.possibly_active(now, now + MAINTENANCE_AHEAD))
+    if not windows:
+        return ()
+    ids = [window.pk for window in windows]
+    window_monitors = _pairs(MaintenanceWindow.monitors.through, ids, "monitor_id")
+    window_tags = _pairs(MaintenanceWindow.tags.through, ids, "tag_id")
+    found = []
+    for window in windows:
+        covered = tuple(
+            monitor.name for monitor in monitors
+            if window.all_monitors or monitor.pk in window_monitors[window.pk]
+            or window_tags[window.pk] & {tag_id for tag_id, _ in tags[monitor.pk]}
+        )
+        occurrence = _occurrence(window, now)
+        if covered and occurrence:
+            found.append(PublicMaintenance(window.pk, window.name, window.note, *occurrence, covered))
+    return tuple(sorted(found, key=lambda m: (m.starts, m.name)))
+
+
+def _pairs(through, window_ids, column):
+    found = defaultdict(set)
+    for window_id, value in through.objects.filter(maintenancewindow_id__in=window_ids).values_list(
+        "maintenancewindow_id", column
+    ):
+        found[window_id].add(value)
+    return found
+
+
+def _occurrence(window, now):
+    """(starts, ends, active) of the window's current or next occurrence within
+    MAINTENANCE_AHEAD, or None."""
+    starts = window.current_start(now)
+    active = starts is not None
+    if not active:
+        starts = window.next_start(now)
+        if starts is None or starts > now + MAINTENANCE_AHEAD:
+            return None
+    ends = starts + timedelta(seconds=window.duration) if window.recurring else window.ends
+    return starts, ends, active
