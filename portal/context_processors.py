@@ -11,7 +11,8 @@ def vigil(request):
     return {
         "branding": settings.BRANDING,
         "role": role_of(request.user),
-        "roles": Role,
+        # A mapping, not the enum: templates call what is callable, and an Enum class is.
+        "roles": {role.name: role for role in Role},
         "system_banner": lambda: system_banner(),
     }
 

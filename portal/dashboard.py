@@ -1,6 +1,7 @@
 """The super admins' monitoring dashboard: the page, and its panels alone, which the page
 fetches every 30 seconds and swaps in (no page reload, no JavaScript framework)."""
 
+from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
@@ -12,14 +13,13 @@ from monitors.models import Status
 from portal import dashboard_data as data
 from portal import kpis
 
-REFRESH_SECONDS = 30
 RECENT_INCIDENTS_SHOWN = 10
 
 
 @never_cache
 @role_required(Role.SUPER_ADMIN)
 def dashboard(request):
-    context = {**panels(timezone.now()), "refresh_seconds": REFRESH_SECONDS}
+    context = {**panels(timezone.now()), "refresh_seconds": settings.DASHBOARD_REFRESH_SECONDS}
     return render(request, "dashboard/monitoring.html", context)
 
 

@@ -248,6 +248,9 @@ TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 REQUIRE_2FA_FOR_SUPER_ADMINS = env.bool("REQUIRE_2FA_FOR_SUPER_ADMINS", default=False)
 OTP_TOTP_ISSUER = env.str("STATUS_PAGE_NAME", default="Vigil")
 
+# How often the super admins' dashboard refreshes its panels, in seconds.
+DASHBOARD_REFRESH_SECONDS = env.int("DASHBOARD_REFRESH_SECONDS", default=30)
+
 # What the status pages and every page's frame show.
 BRANDING = {
     "name": env.str("STATUS_PAGE_NAME", default="Vigil"),

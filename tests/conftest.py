@@ -1,6 +1,7 @@
 import pytest
 from django.contrib.auth.models import User
 
+from tests.browser import chromium, page_as  # noqa: F401  (fixtures)
 from tests.servers import HTTPTarget
 
 
