@@ -55,6 +55,7 @@ class MonitorSerializer(serializers.ModelSerializer):
         model = Monitor
         fields = [
             "id",
+            "slug",
             "name",
             "kind",
             "interval",
@@ -105,7 +106,7 @@ class MonitorSerializer(serializers.ModelSerializer):
             "error_budget_remaining",
             "slo_burning",
         ]
-        read_only_fields = ["last_checked_at", "response_time_ms", "next_check_at", "slo_burning"]
+        read_only_fields = ["slug", "last_checked_at", "response_time_ms", "next_check_at", "slo_burning"]
         extra_kwargs = {
             **{name: {"write_only": True} for name in Monitor.SECRET_FIELDS},
             "slo_target": {"coerce_to_string": False},

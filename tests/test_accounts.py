@@ -200,3 +200,14 @@ def test_the_banner_shows_on_signed_in_pages_while_a_monitor_is_down(role_client
     Monitor.objects.filter(pk=monitor.pk).update(status="down")
     page = role_clients["staff"].get("/status/internal/").content.decode()
     assert 'id="system-banner"' in page and "1 monitor is down." in page
+
+
+def test_the_admin_shows_the_banner_too(admin_client):
+    from monitors.models import Monitor
+    from monitors.services import monitor_save
+
+    monitor = monitor_save(Monitor(name="db", kind="tcp", host="127.0.0.1", port=5432))
+    Monitor.objects.filter(pk=monitor.pk).update(in_maintenance=True)
+    page = admin_client.get("/admin/").content.decode()
+    assert 'id="system-banner"' in page and "1 monitor is in maintenance." in page
+    assert "Vigil administration" in page

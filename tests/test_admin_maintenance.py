@@ -60,3 +60,10 @@ def test_a_monitor_page_shows_its_objective_budget_and_burn_rates(admin_client):
     assert "Objective (30 days)" in page and "99.900%" in page
     assert "Error budget left" in page and "-5163.160%" in page  # 1 of 19 minutes down vs 0.1 % allowed
     assert "Burn rate" in page and "1h 52.6x" in page
+
+
+def test_a_public_monitor_page_shows_its_badge_address(admin_client, settings):
+    monitor = monitor_save(Monitor(name="Checkout API", kind="tcp", host="127.0.0.1", port=80, public=True))
+    page = admin_client.get(f"/admin/monitors/monitor/{monitor.pk}/change/").content.decode()
+    assert f"{settings.VIGIL_BASE_URL}/badge/checkout-api.svg" in page
+    assert admin_client.get("/badge/checkout-api.svg").status_code == 200

@@ -3,6 +3,7 @@
 import json
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
@@ -270,7 +271,7 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     ordering = ["name"]
     list_per_page = 100
     autocomplete_fields = ["tags"]
-    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "history", "recent_results", "recent_state_changes"]
+    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "history", "badge", "recent_results", "recent_state_changes"]
     actions = ["pause", "resume", "check_now"]
 
     def get_queryset(self, request):
@@ -285,7 +286,7 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
             fieldsets.append((title, {"fields": fields, "classes": ["collapse"] if folded else []}))
         if obj is not None:
             fieldsets.append(("State (written by the checks)", {"fields": STATE_SHOWN}))
-            fieldsets.append(("History", {"fields": ["history"]}))
+            fieldsets.append(("History", {"fields": ["history", "badge"]}))
             fieldsets.append(("Recent checks", {"fields": ["recent_results", "recent_state_changes"]}))
         return fieldsets
 
@@ -339,6 +340,13 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
     @admin.display(description="Avg response (24 h)")
     def average_response(self, obj):
         return _ms(obj.summary.response_ms_24h)
+
+    @admin.display(description="Status badge")
+    def badge(self, obj):
+        if not (obj.public and obj.slug):
+            return "Only public monitors have a badge."
+        url = f"{settings.VIGIL_BASE_URL}/badge/{obj.slug}.svg"
+        return format_html('<img src="{}" alt=""> <code>{}</code>', url, url)
 
     @admin.display(description="Uptime and objective")
     def history(self, obj):
