@@ -40,8 +40,10 @@ class Command(BaseCommand):
         ]
         ensure_runners()  # start checking now rather than at the scheduler's first tick (~30 s)
         self.stdout.write(
-            self.style.SUCCESS(f"\nVigil is running at http://{host}:{port}/admin/ (log in as 'admin').")
-            + f"\nHealth: http://{host}:{port}/health   API: http://{host}:{port}/api/monitors/"
+            self.style.SUCCESS(f"\nVigil is running: sign in at http://{host}:{port}/accounts/login/ as 'admin'.")
+            + f"\nDashboard: http://{host}:{port}/dashboard/monitoring/   Admin: http://{host}:{port}/admin/"
+            + f"\nPublic status page: http://{host}:{port}/status/   Health: http://{host}:{port}/health"
+            + f"\nAPI docs: http://{host}:{port}/api/docs/"
             + "\nPress Ctrl-C to stop the web server and the cluster.\n"
         )
         stopping = []
