@@ -82,14 +82,14 @@ def record_outcomes(checked):
             outcome = _judged_on_latest_ping(live, outcome, started) if live else None
             if outcome is None or outcome.ok is None:
                 continue
-            if live.paused or live.status not in RECORDABLE:
+            if live.paused or live.status not in RECORDABLE or _older_than_last(live, started):
                 status = Status.UP if outcome.ok else Status.DOWN
                 recorded.append(Recorded(live.pk, live.interval, None, _entry(status, outcome, started, False)))
                 continue
             before = Before.of(live)
             _apply(live, outcome, started)
             live.in_maintenance = in_window(live.pk, started)
-            was_flapping = _track_flapping(live)
+            was_flapping = live.flapping if live.in_maintenance else _track_flapping(live)
             entry = _entry(live.status, outcome, started, live.in_maintenance)
             recorded.append(Recorded(live.pk, live.interval, before.previous_entry(), entry))
             changes.extend(_state_changes(live, before, outcome, started))
@@ -99,6 +99,12 @@ def record_outcomes(checked):
         StateChange.objects.bulk_create(changes)
         receive_events(events)
     return changes
+
+
+def _older_than_last(live, started):
+    """A check that started before the last recorded one ("check now" racing a runner) is
+    kept as a raw result only: its state is older news, and history is counted in order."""
+    return live.last_checked_at is not None and started < live.last_checked_at
 
 
 def _judged_on_latest_ping(live, outcome, started):
@@ -191,14 +197,16 @@ def _state_changes(live, before, outcome, started):
 
 
 def _events(live, before, outcome, started, was_flapping):
-    """Nothing alerts inside a window; its end alerts on what differs from its start."""
+    """Nothing alerts inside a window (nor counts towards flapping); its end alerts on what
+    differs from its start."""
     if live.in_maintenance:
         if not before.maintenance:
             live.maintenance_entered_status = before.status
         return []
     if before.maintenance:
         entered = live.maintenance_entered_status or before.status
-        live.maintenance_entered_status = ""
+        # Changes inside the window (restarts) are no sign of flapping after it.
+        live.maintenance_entered_status, live.flap_history, live.flapping = "", "", False
         if entered == live.status:
             return []
         return _status_events(live, before._replace(status=entered), outcome, started)

@@ -126,10 +126,18 @@ def pack(entries, hour):
             int(entry.maintenance),
             entry.detail,
         ]
-        while len(row) > 2 and row[-1] in (None, 0, ""):
+        while len(row) > 2 and _is_default(row[-1], PACK_DEFAULTS[len(row) - 3]):
             row.pop()
         rows.append(row)
     return json.dumps(rows, separators=(",", ":"))
+
+
+PACK_DEFAULTS = (None, 0, "")  # latency, maintenance, detail: left out when trailing
+
+
+def _is_default(value, default):
+    """A latency of 0.0 is a measurement, not the missing latency."""
+    return value is None if default is None else (type(value) is type(default) and value == default)
 
 
 def unpack(text, hour):

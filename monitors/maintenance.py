@@ -13,7 +13,8 @@ from monitors.models import MaintenanceWindow, Monitor
 def maintenance_lookup(monitor_ids, start, end):
     """A function (monitor id, moment) → covered, for these monitors between start and end.
 
-    Costs one query when no window can be active, four when some can.
+    Costs one query when no window can be active, four when some can. A window is judged
+    to the second (the first check of that second decides for the rest).
     """
     windows = list(MaintenanceWindow.objects.possibly_active(start, end))
     if not windows:
@@ -25,11 +26,20 @@ def maintenance_lookup(monitor_ids, start, end):
                          "maintenancewindow_id", "tag_id")
     monitor_tags = _pairs(Monitor.tags.through.objects.filter(monitor_id__in=monitor_ids), "monitor_id", "tag_id")
 
+    active = {}
+
+    def is_active(window, at):
+        # A batch's checks start within a few seconds: read a cron once per window and second.
+        key = (window.pk, at.replace(microsecond=0))
+        if key not in active:
+            active[key] = window.is_active(at)
+        return active[key]
+
     def covered(monitor_id, at):
         return any(
-            window.is_active(at)
-            and (window.all_monitors or monitor_id in window_monitors[window.pk]
-                 or bool(monitor_tags[monitor_id] & window_tags[window.pk]))
+            (window.all_monitors or monitor_id in window_monitors[window.pk]
+             or bool(monitor_tags[monitor_id] & window_tags[window.pk]))
+            and is_active(window, at)
             for window in windows
         )
 
@@ -44,7 +54,7 @@ def _pairs(queryset, key, value):
 
 
 @transaction.atomic
-def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duration=None, note=""):
+def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duration=None, note="", public_note=""):
     """Start a one-off window now (for deploy scripts); ends after `duration` seconds, or
     when `maintenance_end` is called. Reuses the one-off window of that name if there is
     one; a recurring window of that name is refused rather than overwritten."""
@@ -60,6 +70,7 @@ def maintenance_start(*, name, monitors=(), tags=(), all_monitors=False, duratio
     window.ends = None if duration is None else now + timedelta(seconds=duration)
     window.all_monitors = all_monitors
     window.note = note or window.note
+    window.public_note = public_note or window.public_note
     window.full_clean()
     window.save()
     window.monitors.set(monitors)

@@ -105,6 +105,7 @@ class MaintenanceSection(ModelSection):
     keys = (
         Key("name", v.text),
         Key("note", v.text),
+        Key("public_note", v.text),
         Key("monitors", v.string_list),
         Key("tags", v.slug_list(Tag._meta.get_field("name"))),
         Key("all", v.boolean),

@@ -37,8 +37,12 @@ def add_to_rollups(recorded):
 
 
 def _load(model, recorded, unit, floor):
+    """The rows this batch touches: each check's own, and every one its span crosses."""
     starts = {floor(item.entry.at) for item in recorded}
-    starts |= {floor(item.previous.at) for item in recorded if item.previous}
+    for item in recorded:
+        span = span_between(item.previous, item.entry.at, interval=item.interval)
+        if span:
+            starts.update(start for start, _ in split(span, unit))
     existing = model.objects.filter(monitor_id__in={item.monitor_id for item in recorded}, start__in=starts)
     return {(row.monitor_id, row.start): row for row in existing}
 

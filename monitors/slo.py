@@ -8,6 +8,7 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from incidents.events import NewEvent, receive_events
@@ -42,10 +43,15 @@ def burn_rates(spans, *, now, target):
     return {window: burn_rate(spans, start=now - window, end=now, target=target) for window in WINDOWS}
 
 
-def is_burning(rates):
-    return any(
-        (rates[alert.long] or 0) >= alert.rate and (rates[alert.short] or 0) >= alert.rate for alert in BURN_ALERTS
-    )
+def is_burning(rates, *, was_burning=False):
+    """Burning while some alert's long and short windows both burn at its rate. A short
+    window with no data (a monitor checked every 10 minutes has none in 5) is no news: it
+    keeps whatever was decided before, so the alert does not flap between checks."""
+    def fires(alert):
+        short = rates[alert.short]
+        return (rates[alert.long] or 0) >= alert.rate and (was_burning if short is None else short >= alert.rate)
+
+    return any(fires(alert) for alert in BURN_ALERTS)
 
 
 def recent_spans(monitors, now):
@@ -67,8 +73,12 @@ def evaluate_objectives(now=None):
     changed = []
     for monitor in monitors:
         rates = burn_rates(spans[monitor.pk], now=now, target=float(monitor.slo_target))
-        burning = is_burning(rates)
+        burning = is_burning(rates, was_burning=monitor.slo_burning)
         if burning != monitor.slo_burning and _claim(monitor, burning, rates, now):
+            changed.append(monitor.name)
+    # Paused, or the objective removed, while burning: nothing will measure it any more.
+    for monitor in Monitor.objects.filter(slo_burning=True).filter(Q(paused=True) | Q(slo_target__isnull=True)):
+        if _claim(monitor, False, {window: None for window in WINDOWS}, now):
             changed.append(monitor.name)
     return changed
 
@@ -85,6 +95,8 @@ def _event(monitor, burning, rates, now):
     shown = {label(window): None if rate is None else round(rate, 1) for window, rate in rates.items()}
     if burning:
         summary = f"{monitor.name} is burning its {monitor.slo_target}% error budget fast"
+    elif monitor.paused or monitor.slo_target is None:
+        summary = f"{monitor.name} is no longer measured against an objective"
     else:
         summary = f"{monitor.name} stopped burning its error budget fast"
     return NewEvent(
@@ -94,7 +106,7 @@ def _event(monitor, burning, rates, now):
         summary=summary,
         dedup_key=f"{monitor.source_key}:slo",
         occurred_at=now,
-        details={"monitor": monitor.name, "target": str(monitor.slo_target),
+        details={"monitor": monitor.name, "target": None if monitor.slo_target is None else str(monitor.slo_target),
                  "window_days": monitor.slo_window_days, "burn_rates": shown},
     )
 

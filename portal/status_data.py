@@ -57,6 +57,8 @@ OVERALL_ORDER = ("outage", "degraded", "maintenance")
 IMPACTS = {"down": "outage", "degraded": "degraded performance", "certificate": "certificate renewal"}
 DEFAULT_IMPACT = "service disruption"
 
+PUBLIC_MAINTENANCE_TITLE = "Scheduled maintenance"
+
 
 @dataclass(frozen=True)
 class Component:
@@ -328,7 +330,8 @@ def _maintenance(monitors, tags, now):
         )
         occurrence = _occurrence(window, now)
         if covered and occurrence:
-            found.append(PublicMaintenance(window.pk, window.name, window.note, *occurrence, covered))
+            # Names and notes are the team's (deploy scripts write tickets and hosts there).
+            found.append(PublicMaintenance(window.pk, PUBLIC_MAINTENANCE_TITLE, window.public_note, *occurrence, covered))
     return tuple(sorted(found, key=lambda m: (m.starts, m.name)))
 
 
@@ -350,5 +353,5 @@ def _occurrence(window, now):
         starts = window.next_start(now)
         if starts is None or starts > now + MAINTENANCE_AHEAD:
             return None
-    ends = starts + timedelta(seconds=window.duration) if window.recurring else window.ends
+    ends = window.end_of(starts)
     return starts, ends, active

@@ -270,7 +270,7 @@ def _add_maintenance(feed, window, page_url):
     ends = timezone.localtime(window.ends).strftime("%Y-%m-%d %H:%M %Z") if window.ends else "until ended"
     starts = timezone.localtime(window.starts).strftime("%Y-%m-%d %H:%M %Z")
     feed.add_item(
-        title=f"Maintenance: {window.name}" + (" (in progress)" if window.active else ""),
+        title=window.name + (" (in progress)" if window.active else ""),
         link=f"{page_url}#maintenance-{window.pk}",
         unique_id=f"{page_url}#maintenance-{window.pk}-{window.starts.timestamp():.0f}",
         description=format_html("<p>{} to {}. Affects {}.</p><p>{}</p>", starts, ends,

@@ -2,6 +2,7 @@
 
 from datetime import timedelta
 from io import StringIO
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.core.management import call_command
@@ -173,7 +174,8 @@ def test_list_shows_each_window_active_now_or_its_next_start(monitors):
     if weekly.is_active(timezone.now()):  # on a Sunday between 02:00 and 04:00 in Berlin
         assert lines[2].startswith("weekly: active now, until ")
     else:
-        assert lines[2].startswith(f"weekly: next start {next_weekly:%Y-%m-%d %H:%M %Z}; ")
+        local = next_weekly.astimezone(ZoneInfo("Europe/Berlin"))  # shown on the window's own clock
+        assert local.hour == 2 and lines[2].startswith(f"weekly: next start {local:%Y-%m-%d %H:%M %Z}; ")
     assert lines[2].endswith('; recurring "0 2 * * sun" in Europe/Berlin, 2 h each; covers every monitor')
     assert len(lines) == 3
 

@@ -52,12 +52,27 @@ def test_a_daily_cron_window_in_berlin_across_the_start_of_daylight_saving():
     assert not window.is_active(utc(2026, 3, 29, 2, 15))  # where it was a day earlier
 
 
-def test_a_start_in_the_skipped_hour_starts_when_the_clock_jumps():
-    """02:30 does not exist in Berlin on 29 March 2026: the window starts at 03:00 CEST (01:00 UTC)."""
+def test_a_start_in_the_skipped_hour_is_read_with_the_winter_offset():
+    """02:30 does not exist in Berlin on 29 March 2026; like Python (fold=0) Vigil reads it
+    as 02:30 CET, 01:30 UTC (03:30 on the summer clock), and the window lasts its hour."""
     window = MaintenanceWindow(name="gap", cron="30 2 * * *", duration=3600, timezone="Europe/Berlin")
-    assert not window.is_active(utc(2026, 3, 29, 0, 59))
-    assert window.is_active(utc(2026, 3, 29, 1, 0))
-    assert not window.is_active(utc(2026, 3, 29, 2, 0))
+    assert not window.is_active(utc(2026, 3, 29, 1, 29))
+    assert window.is_active(utc(2026, 3, 29, 1, 30))
+    assert window.is_active(utc(2026, 3, 29, 2, 29))
+    assert not window.is_active(utc(2026, 3, 29, 2, 30))
+
+
+def test_a_start_in_the_repeated_hour_happens_once_without_a_hole():
+    """02:30 happens twice in Berlin on 25 October 2026; the window starts at the first
+    (02:30 CEST, 00:30 UTC) and runs one real hour, through the repeated hour."""
+    window = MaintenanceWindow(name="repeat", cron="30 2 * * *", duration=3600, timezone="Europe/Berlin")
+    assert not window.is_active(utc(2026, 10, 25, 0, 29))
+    for minute in (30, 45, 59):
+        assert window.is_active(utc(2026, 10, 25, 0, minute))
+    for minute in (0, 15, 29):
+        assert window.is_active(utc(2026, 10, 25, 1, minute))
+    assert not window.is_active(utc(2026, 10, 25, 1, 30))
+    assert not window.is_active(utc(2026, 10, 25, 2, 0))  # no second start at 02:30 CET
 
 
 @pytest.mark.parametrize(

@@ -83,6 +83,7 @@ def test_packing_keeps_every_field():
         Entry(hour + timedelta(seconds=61), "down", None, "timed out after 10 s"),
         Entry(hour + timedelta(seconds=121), "seems_down", 9.0, "HTTP 500", True),
         Entry(hour + timedelta(seconds=181), "degraded", 800.0, "", True),
+        Entry(hour + timedelta(seconds=241), "up", 0.0),
     ]
     assert unpack(pack(entries, hour), hour) == entries
 

@@ -11,11 +11,12 @@ from monitors.checks.base import Outcome
 from monitors.engine import record_outcomes
 from monitors.history import Span, UP, DOWN
 from monitors.models import Monitor
-from monitors.services import monitor_save
+from monitors.services import monitor_pause, monitor_save
 from monitors.slo import burn_rates, evaluate_objectives, is_burning
 from monitors.uptime import Window, budget_remaining, objective, summaries
 
 pytestmark = pytest.mark.django_db
+NOW = timezone.now()
 
 
 def checks(monitor, start, minutes, ok):
@@ -76,3 +77,27 @@ def test_the_objective_reads_the_window_it_names():
     # 99 minutes up (98 spans between up checks + the one into the failure), 1 minute down
     assert slo.window_days == 7 and slo.uptime == pytest.approx(99.0)
     assert slo.budget_remaining == pytest.approx(0.0)
+
+
+def test_a_sparse_monitor_keeps_burning_between_its_checks():
+    """Checked every 10 minutes, a 5-minute window often holds no check: that is no reason
+    to stop (or start) an alert."""
+    spans = [Span(NOW - timedelta(minutes=60), NOW - timedelta(minutes=40), UP),
+             Span(NOW - timedelta(minutes=40), NOW - timedelta(minutes=35), DOWN)]
+    rates = burn_rates(spans, now=NOW, target=99.0)
+    assert rates[timedelta(minutes=5)] is None and rates[timedelta(minutes=30)] is None
+    assert rates[timedelta(hours=1)] == pytest.approx(20.0)
+    assert is_burning(rates, was_burning=True)
+    assert not is_burning(rates, was_burning=False)
+
+
+def test_pausing_a_burning_monitor_resolves_its_slo_incident():
+    monitor = monitor_save(Monitor(name="batch", kind="tcp", host="127.0.0.1", port=80, interval=60,
+                                   confirmations=1, slo_target=Decimal("99.9")))
+    at = checks(monitor, timezone.now() - timedelta(hours=1), 50, ok=True)
+    at = checks(monitor, at, 10, ok=False)
+    assert evaluate_objectives(now=at) == ["batch"]
+    monitor_pause(monitor)
+    assert evaluate_objectives(now=at) == ["batch"]
+    assert Incident.objects.get(dedup_key=f"{monitor.source_key}:slo").resolved_at is not None
+    assert evaluate_objectives(now=at) == []

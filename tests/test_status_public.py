@@ -159,17 +159,19 @@ def test_a_slow_monitor_is_degraded_performance(client):
     assert banner(client) == "Degraded performance"
 
 
-def test_a_window_shows_under_maintenance_with_its_name_and_note(client):
+def test_a_window_shows_under_maintenance_with_its_public_note_only(client):
     covered = make("API", tags=["api"])
     story(make("Web"), recent(), "u")
-    window = MaintenanceWindow.objects.create(name="Database upgrade", note="Expect short read-only periods.",
+    window = MaintenanceWindow.objects.create(name="Upgrade db-prod-3", note="Ticket OPS-1234, host 10.1.2.3",
+                                              public_note="Expect short read-only periods.",
                                               starts=recent(10), ends=timezone.now() + timedelta(hours=1))
     window.tags.add(covered.tags.get())
     story(covered, recent(5), "uu")
 
     assert banner(client) == "Under maintenance"
     page = text_of(client, PAGE)
-    assert "Database upgrade" in page and "Expect short read-only periods." in page and "In progress" in page
+    assert "Scheduled maintenance" in page and "Expect short read-only periods." in page and "In progress" in page
+    assert "db-prod-3" not in page and "OPS-1234" not in page
 
 
 def test_upcoming_maintenance_within_a_week_is_listed_and_later_or_private_ones_are_not(client):
@@ -185,8 +187,9 @@ def test_upcoming_maintenance_within_a_week_is_listed_and_later_or_private_ones_
     MaintenanceWindow.objects.create(name="Every Sunday", cron="0 2 * * sun", duration=3600, all_monitors=True)
 
     page = text_of(client, PAGE)
-    assert "Network work" in page and "Scheduled" in page and "Every Sunday" in page
-    assert "Far away" not in page and "Private window" not in page
+    assert page.count("Scheduled maintenance") == 2  # "Network work" and "Every Sunday"
+    for name in ("Network work", "Every Sunday", "Far away", "Private window"):
+        assert name not in page
 
 
 # Bars, uptime and response time --------------------------------------------------------------
@@ -284,7 +287,7 @@ def test_no_secret_error_text_or_private_monitor_on_the_page_feed_badge_or_api(c
     private = make("Hidden billing", public=False, kind="tcp", url="", host="billing.internal", port=6432)
     story(private, recent(), "ud")
     MaintenanceWindow.objects.create(name="Upgrade", note="Short pause.", all_monitors=True,
-                                     starts=timezone.now() + timedelta(hours=1))
+                                     public_note="We are upgrading.", starts=timezone.now() + timedelta(hours=1))
 
     surfaces = {
         url: text_of(client, url)
@@ -296,7 +299,8 @@ def test_no_secret_error_text_or_private_monitor_on_the_page_feed_badge_or_api(c
             assert secret not in text, (url, secret)
     for url in (PAGE, FEED, API):
         assert "We are looking into failed checkouts." in surfaces[url], url
-        assert "Checkout API: outage" in surfaces[url] and "Upgrade" in surfaces[url], url
+        assert "Checkout API: outage" in surfaces[url] and "We are upgrading." in surfaces[url], url
+        assert "Short pause." not in surfaces[url], url
 
 
 # The feed and the badges ------------------------------------------------------------------------------
@@ -312,7 +316,7 @@ def test_the_feed_is_atom_with_incidents_and_maintenance(client):
     root = ET.fromstring(response.content)
     assert root.tag == f"{ATOM}feed"
     titles = [entry.find(f"{ATOM}title").text for entry in root.findall(f"{ATOM}entry")]
-    assert titles == ["Checkout API: outage (investigating)", "Maintenance: Upgrade"]
+    assert titles == ["Checkout API: outage (investigating)", "Scheduled maintenance"]
     assert all(entry.find(f"{ATOM}id").text for entry in root.findall(f"{ATOM}entry"))
     assert 'rel="alternate" type="application/atom+xml"' in text_of(client, PAGE)
 
@@ -386,7 +390,8 @@ def test_the_api_gives_the_page_data_in_its_documented_shape(client, role_client
     assert incident["resolved_at"] is None
     assert [update["text"] for update in incident["updates"]] == ["We are looking into failed checkouts."]
     [window] = body["maintenance"]
-    assert set(window) == {"name", "note", "starts", "ends"} and window["name"] == "Upgrade"
+    assert set(window) == {"name", "note", "starts", "ends"} and window["name"] == "Scheduled maintenance"
+    assert window["note"] == ""  # the team's note stays private
     for role, other in role_clients.items():
         assert other.get(API + "/").status_code == 200, role
 

@@ -4,6 +4,7 @@ down is not down until confirmed, and a window's end alerts once on what changed
 from datetime import timedelta
 
 import pytest
+from django.db import models
 from django.utils import timezone
 
 from incidents.models import Event
@@ -126,3 +127,35 @@ def test_a_monitor_with_no_checks_has_no_uptime_rather_than_zero_or_a_hundred():
     monitor = make_tcp()
     summary = summaries([monitor.pk]).get(monitor.pk)
     assert summary is None
+
+
+def test_restarts_inside_a_window_do_not_make_the_monitor_flap_after_it(base):
+    """A deploy's restarts flip the state every check; after the window the next real
+    outage must page, not be muted as flapping."""
+    monitor = make_tcp(confirmations=1)
+    at = lambda seconds: base + timedelta(seconds=seconds)  # noqa: E731
+    MaintenanceWindow.objects.create(name="deploy", starts=at(30), ends=at(30 + 60 * 16), all_monitors=True)
+    check(monitor, True, at(0))
+    for minute in range(1, 17):
+        check(monitor, minute % 2 == 0, at(60 * minute))
+    for minute in range(17, 20):
+        check(monitor, True, at(60 * minute))
+    check(monitor, False, at(60 * 20))
+
+    monitor.refresh_from_db()
+    assert not monitor.flapping
+    down = Event.objects.get(kind="monitor_down")
+    assert down.occurred_at == at(60 * 20) and not down.details.get("flapping")
+
+
+def test_a_check_older_than_the_last_one_is_kept_but_counts_no_time(base):
+    monitor = make_tcp()
+    at = lambda seconds: base + timedelta(seconds=seconds)  # noqa: E731
+    check(monitor, True, at(0))
+    check(monitor, True, at(60))
+    check(monitor, False, at(30))  # "check now" that started before the runner's check
+    check(monitor, True, at(120))
+    monitor.refresh_from_db()
+    assert monitor.status == Status.UP and monitor.last_checked_at == at(120)
+    assert totals(HourlyRollup, monitor) == (120.0, 0.0, 0.0)
+    assert HourlyRollup.objects.filter(monitor=monitor).aggregate(n=models.Sum("checks"))["n"] == 4

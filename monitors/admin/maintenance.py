@@ -59,7 +59,7 @@ class MaintenanceWindowAdmin(SuperAdminOnly, admin.ModelAdmin):
     search_fields = ["name", "note"]
     filter_horizontal = ["monitors", "tags"]
     fieldsets = [
-        (None, {"fields": ["name", "note"]}),
+        (None, {"fields": ["name", "note", "public_note"]}),
         ("What it covers", {"fields": ["all_monitors", "monitors", "tags"]}),
         ("One-off", {"fields": [("starts", "ends")]}),
         ("Recurring", {"fields": [("weekdays", "at"), "cron", "duration", "timezone"]}),

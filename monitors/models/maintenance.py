@@ -13,6 +13,8 @@ from django.db.models import Q
 from monitors.models.monitor import Monitor, Tag
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+# More than any clock change: local and real time differ by at most this around one.
+CLOCK_SLACK = timedelta(hours=3)
 
 
 def weekly_cron(days, at):
@@ -42,7 +44,10 @@ class MaintenanceWindow(models.Model):
     `monitors` and every monitor with one of the `tags`."""
 
     name = models.CharField(max_length=200, unique=True)
-    note = models.TextField(blank=True)
+    note = models.TextField(blank=True, help_text="For the team; never shown publicly, like the name.")
+    public_note = models.TextField(
+        blank=True, help_text="Shown on the public status page (which otherwise says only \"Scheduled maintenance\")."
+    )
     all_monitors = models.BooleanField(default=False, help_text="Covers every monitor.")
     monitors = models.ManyToManyField(Monitor, blank=True, related_name="maintenance_windows")
     tags = models.ManyToManyField(Tag, blank=True, related_name="maintenance_windows")
@@ -93,21 +98,40 @@ class MaintenanceWindow(models.Model):
             yield "ends", "Must be after starts."
 
     def current_start(self, at):
-        """When the occurrence covering `at` started, or None if the window is not active then."""
+        """When the occurrence covering `at` started (UTC), or None if the window is not active then."""
         if not self.cron:
             active = self.starts is not None and self.starts <= at and (self.ends is None or at < self.ends)
             return self.starts if active else None
-        local = at.astimezone(ZoneInfo(self.timezone))
-        # get_prev is strictly before its start: nudge so an occurrence starting at `at` counts.
-        started = croniter(self.cron, local + timedelta(microseconds=1)).get_prev(datetime)
-        # Add the duration in UTC: across a clock change a 2 h window still lasts 2 h.
-        return started if at < started.astimezone(UTC) + timedelta(seconds=self.duration) else None
+        length = timedelta(seconds=self.duration)
+        starts = [start for start in self._starts(at - length - CLOCK_SLACK, at) if start <= at < start + length]
+        return max(starts, default=None)
 
     def is_active(self, at):
         return self.current_start(at) is not None
+
+    def end_of(self, start):
+        """When the occurrence (or the one-off window) starting at `start` ends; None: until ended."""
+        return start + timedelta(seconds=self.duration) if self.cron else self.ends
 
     def next_start(self, after):
         """The next start after `after` (None for a one-off window already started)."""
         if not self.cron:
             return self.starts if self.starts and self.starts > after else None
-        return croniter(self.cron, after.astimezone(ZoneInfo(self.timezone))).get_next(datetime)
+        return next((start for start in self._starts(after, None) if start > after), None)
+
+    def _starts(self, since, until):
+        """Occurrence starts (UTC) from about `since` on, up to `until` (None: no end).
+
+        The cron is read on the local wall clock and each start placed on the real time
+        line as Python reads a local time (fold=0): a start in the hour skipped in spring
+        is read with the winter offset, and one in the hour repeated in autumn happens
+        once, the first time. Durations then run in real time, so a 2 h window lasts
+        2 h across a clock change."""
+        zone = ZoneInfo(self.timezone)
+        local = (since.astimezone(zone) - CLOCK_SLACK).replace(tzinfo=None)
+        occurrences = croniter(self.cron, local)
+        while True:
+            start = occurrences.get_next(datetime).replace(tzinfo=zone).astimezone(UTC)
+            if until is not None and start > until + CLOCK_SLACK:
+                return
+            yield start

@@ -5,7 +5,6 @@
     manage.py maintenance end deploy
 """
 
-from datetime import timedelta
 from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
@@ -37,7 +36,8 @@ class Command(BaseCommand):
         start.add_argument(
             "--for", dest="duration", metavar="DURATION", help="How long, e.g. 30m or 2h (default: until ended)."
         )
-        start.add_argument("--note", default="", help="Why, for the admin page.")
+        start.add_argument("--note", default="", help="Why, for the team (admin page); never public.")
+        start.add_argument("--public-note", default="", help="What the public status page says about it.")
         end = actions.add_parser("end", help="End a one-off window now.")
         end.add_argument("name")
         actions.add_parser("list", help="The windows, each active now or with its next start.")
@@ -47,7 +47,7 @@ class Command(BaseCommand):
 
     # start -----------------------------------------------------------------------
 
-    def handle_start(self, *, name, monitor, tag, all_monitors, duration, note, **options):
+    def handle_start(self, *, name, monitor, tag, all_monitors, duration, note, public_note, **options):
         seconds = _duration(duration)
         missing = [*_missing(Monitor, "monitor", monitor), *_missing(Tag, "tag", tag)]
         if missing:
@@ -58,7 +58,8 @@ class Command(BaseCommand):
             raise CommandError("Say what the window covers: --monitor NAME, --tag TAG or --all.")
         try:
             window = maintenance_start(
-                name=name, monitors=monitors, tags=tags, all_monitors=all_monitors, duration=seconds, note=note
+                name=name, monitors=monitors, tags=tags, all_monitors=all_monitors, duration=seconds, note=note,
+                public_note=public_note,
             )
         except ValidationError as exc:
             raise CommandError(f"Cannot start {name!r}: {' '.join(exc.messages)}") from exc
@@ -128,7 +129,7 @@ def _state(window, now):
     started = window.current_start(now)
     if started is not None:
         if window.recurring:
-            return f"active now, until {_moment(started + timedelta(seconds=window.duration), window.timezone)}"
+            return f"active now, until {_moment(window.end_of(started), window.timezone)}"
         return f"active now, until {_moment(window.ends)}" if window.ends else "active now, until ended"
     following = window.next_start(now)
     if following is not None:
