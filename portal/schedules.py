@@ -17,6 +17,8 @@ PERIODIC_JOBS = [
     Periodic("monitors.objectives", "monitors.tasks.check_objectives", minutes=1),
     Periodic("monitors.prune", "monitors.tasks.prune", minutes=24 * 60),
     Periodic("portal.error_rates", "portal.error_rate.check_error_rates", minutes=1),
+    Periodic("backups.dispatch", "backups.tasks.dispatch_due", minutes=1),
+    Periodic("backups.stale", "backups.tasks.check_stale", minutes=5),
 ]
 
 

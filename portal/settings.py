@@ -146,14 +146,29 @@ CHECK_CONCURRENCY = env.int("CHECK_CONCURRENCY", default=100)
 CHECK_RUNNER_LIFETIME = env.int("CHECK_RUNNER_LIFETIME", default=120)
 CHECK_MAX_TIMEOUT = 60
 
+# Backups (before Q_CLUSTER: a verification is its longest task)
+# A server where Vigil may create and drop scratch databases (vigil_verify_*) to test
+# restores, e.g. postgres://vigil_verify:pw@db-test:5432/postgres. Empty: restore checks
+# are skipped with a warning. Never Vigil's own database, nor a backup's source.
+BACKUP_RESTORE_DATABASE_URL = env.str("BACKUP_RESTORE_DATABASE_URL", default="")
+# The deadline of one verification (find, checksum, read, restore, inspect), in seconds.
+BACKUP_VERIFY_TIMEOUT = env.int("BACKUP_VERIFY_TIMEOUT", default=3600)
+# backup_stale: no good verification by a source's next scheduled run plus this (seconds).
+BACKUP_STALE_MARGIN = env.int("BACKUP_STALE_MARGIN", default=2 * 3600)
+# pg_restore --jobs for custom-format dumps (parallel data load and index builds).
+BACKUP_RESTORE_JOBS = env.int("BACKUP_RESTORE_JOBS", default=1)
+
 Q_CLUSTER = {
     "name": env.str("Q_CLUSTER_NAME", default="vigil"),
     "workers": env.int("Q_WORKERS", default=CHECK_RUNNERS + 2),
     "recycle": 500,
     # Plain tasks must finish in `timeout`; check runners pass their own longer one.
     "timeout": 120,
-    # `retry` must exceed the longest task (a runner's lifetime plus its last checks).
-    "retry": CHECK_RUNNER_LIFETIME + CHECK_MAX_TIMEOUT + 120,
+    # `retry` must exceed the longest task (a runner's lifetime plus its last checks, or a
+    # backup verification): an unacknowledged task is handed to another worker after it.
+    # Work a crashed cluster left is picked up sooner by the minute jobs (runner leases,
+    # the outbox sweep, the backup dispatcher), not by this.
+    "retry": max(CHECK_RUNNER_LIFETIME + CHECK_MAX_TIMEOUT, BACKUP_VERIFY_TIMEOUT + 60) + 120,
     "max_attempts": 1,
     "catch_up": False,
     "save_limit": 500,
@@ -178,6 +193,7 @@ CONFIG_SECTIONS = [
     "monitors.config_section.MonitorSection",
     "incidents.config_sections.AlertRuleSection",
     "monitors.maintenance_config.MaintenanceSection",
+    "backups.config_section.BackupSourceSection",
 ]
 
 # Checks -----------------------------------------------------------------
