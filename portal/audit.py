@@ -56,18 +56,29 @@ def _admin_change(sender, instance, created, **kwargs):
 
 @receiver(m2m_changed, sender=User.groups.through)
 def _groups_changed(sender, instance, action, reverse, pk_set, **kwargs):
-    if action not in ("post_add", "post_remove", "post_clear") or reverse:
+    """Role changes from either side (user.groups or group.user_set), clears included."""
+    if action == "pre_clear":
+        # After the clear nobody can say what was removed: note it now.
+        pk_set = set(instance.groups.values_list("pk", flat=True)) if not reverse else set(
+            instance.user_set.values_list("pk", flat=True))
+        action = "post_remove"
+    if action not in ("post_add", "post_remove") or not pk_set:
         return
-    names = sorted(Group.objects.filter(pk__in=pk_set or []).values_list("name", flat=True))
-    audit(AuditEntry.Action.ROLE_CHANGE, target=instance.get_username(), change=action.removeprefix("post_"),
-          groups=names)
+    change = action.removeprefix("post_")
+    if reverse:  # instance is a group, pk_set its users
+        for username in User.objects.filter(pk__in=pk_set).values_list(User.USERNAME_FIELD, flat=True):
+            audit(AuditEntry.Action.ROLE_CHANGE, target=username, change=change, groups=[instance.name])
+        return
+    names = sorted(Group.objects.filter(pk__in=pk_set).values_list("name", flat=True))
+    audit(AuditEntry.Action.ROLE_CHANGE, target=instance.get_username(), change=change, groups=names)
 
 
 @receiver(pre_save, sender=User)
 def _superuser_changed(sender, instance, raw=False, **kwargs):
-    if raw or instance.pk is None:
+    if raw:
         return
-    before = User.objects.filter(pk=instance.pk).values_list("is_superuser", flat=True).first()
-    if before is not None and before != instance.is_superuser:
+    before = None if instance.pk is None else (
+        User.objects.filter(pk=instance.pk).values_list("is_superuser", flat=True).first())
+    if (before or False) != instance.is_superuser:
         audit(AuditEntry.Action.ROLE_CHANGE, target=instance.get_username(),
               change="made super admin" if instance.is_superuser else "no longer super admin")

@@ -4,7 +4,7 @@ admins, password change, and the audit log of all of it."""
 import re
 
 import pytest
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, User
 from django.test import Client
 from django_otp.oath import totp
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -211,3 +211,16 @@ def test_the_admin_shows_the_banner_too(admin_client):
     page = admin_client.get("/admin/").content.decode()
     assert 'id="system-banner"' in page and "1 monitor is in maintenance." in page
     assert "Vigil administration" in page
+
+
+def test_role_changes_from_the_group_side_and_clears_and_new_super_admins_are_audited(staff_user):
+    engineers = Group.objects.get(name="Engineers")
+    engineers.user_set.add(staff_user)
+    staff_user.groups.clear()
+    User.objects.create_superuser("boss", "boss@example.com", "pw-boss-123")
+    changes = list(AuditEntry.objects.filter(action="role_change").order_by("id").values_list("target", "details"))
+    assert changes[-3:] == [
+        ("staffer", {"change": "add", "groups": ["Engineers"]}),
+        ("staffer", {"change": "remove", "groups": ["Engineers"]}),
+        ("boss", {"change": "made super admin"}),
+    ]
