@@ -11,7 +11,7 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from incidents import delivery, lifecycle, routing
+from incidents import delivery, lifecycle, oncall, routing, runbooks
 from incidents.messages import event_payload, queued_text
 from incidents.models import Event, Incident, Notification, Severity, Source, TimelineEntry
 
@@ -190,9 +190,13 @@ class _Batch:
             severity=plan.severity,
             source_name=source.name if source else event.details.get("source") or event.source_key,
             incident=incident,
-            runbook_url=plan.route.runbook_url,
+            runbook_url=runbooks.runbook_link(event.source_key, plan.route.rules),
             recovery=plan.notify == Notification.Kind.RECOVERY,
         )
+        deliveries = dict(plan.route.deliveries)
+        if plan.entry == TimelineEntry.Kind.OPENED and plan.severity in oncall.PAGED_SEVERITIES:
+            for channel in self._oncall_channels():  # the on-call user hears of every P0/P1 directly
+                deliveries.setdefault(channel, routing.Delivery.IMMEDIATE)
         return [
             Notification(
                 channel=channel,
@@ -204,8 +208,13 @@ class _Batch:
                 created_at=self.now,
                 next_attempt_at=routing.due_at(mode, self.now),
             )
-            for channel, mode in plan.route.deliveries.items()
+            for channel, mode in deliveries.items()
         ]
+
+    def _oncall_channels(self):
+        if not hasattr(self, "paged_channels"):
+            self.paged_channels = oncall.oncall_channels(self.now)
+        return self.paged_channels
 
     def _write_timeline(self, plans, notifications):
         entries = []

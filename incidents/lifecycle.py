@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from incidents import delivery
+from incidents import delivery, oncall, runbooks
 from incidents.messages import incident_payload, queued_text
 from incidents.models import (
     RESPONSE_SLA,
@@ -205,7 +205,7 @@ def escalate_and_remind(now=None):
         interval = repeat_interval(rules) if incident.severity in REMINDED_SEVERITIES else None
         if interval and (incident.last_reminded_at or incident.opened_at) + interval <= now:
             if every_channel is None and any(rule.all_channels for rule in rules):
-                every_channel = list(Channel.objects.for_routing().filter(enabled=True))
+                every_channel = list(Channel.objects.for_routing().filter(enabled=True, rotation__isnull=True))
             reminded += _remind(incident, rules, every_channel or [], now)
     return escalated, reminded
 
@@ -224,6 +224,8 @@ def _escalate(incident, rules, now):
         return 0
     incident.escalated_at = now
     channels = {channel for rule in rules for channel in rule.escalation_channels.all() if channel.enabled}
+    # Escalation starts from the on-call user (their email), then the rules' escalation channels.
+    channels |= set(oncall.oncall_channels(now))
     text = "Escalated: not acknowledged in time" + ("" if channels else "; no rule names an escalation channel")
     _notify(incident, rules, channels, Notification.Kind.ESCALATION, TimelineEntry.Kind.ESCALATED, text, now)
     return 1
@@ -249,12 +251,11 @@ def _remind(incident, rules, every_channel, now):
 
 def _notify(incident, rules, channels, kind, entry, text, now):
     source = Source.objects.filter(key=incident.source_key).first()
-    runbooks = [rule.runbook_url for rule in rules if rule.runbook_url]
     payload = incident_payload(
         incident,
         kind=kind,
         source_name=source.name if source else incident.source_key,
-        runbook_url=runbooks[0] if runbooks else "",
+        runbook_url=runbooks.runbook_link(incident.source_key, rules),
         now=now,
     )
     rows = Notification.objects.bulk_create(

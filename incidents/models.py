@@ -354,3 +354,60 @@ class DeliveryAttempt(models.Model):
 
     def __str__(self):
         return f"{self.channel_id} {self.started_at:%Y-%m-%d %H:%M:%S} {self.outcome}"
+
+
+class PostMortem(models.Model):
+    """The written review of one incident (the seed's template). A draft may be incomplete;
+    publishing requires impact, root cause, resolution steps and prevention."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        PUBLISHED = "published", "Published"
+
+    incident = models.OneToOneField(Incident, on_delete=models.CASCADE, related_name="postmortem")
+    users_affected = models.CharField(max_length=200, blank=True)
+    features_unavailable = models.TextField(blank=True)
+    revenue_impact = models.CharField(max_length=200, blank=True)
+    root_cause = models.TextField(blank=True)
+    resolution_steps = models.TextField(blank=True)
+    prevention = models.TextField(blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.DRAFT)
+    public_link = models.BooleanField(default=False, help_text="Link the published post-mortem from the public incident.")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self):
+        return f"Post-mortem {self.incident_id} ({self.status})"
+
+    @property
+    def is_published(self):
+        return self.status == self.Status.PUBLISHED
+
+
+class ActionItem(models.Model):
+    """Follow-up work from a post-mortem; open ones show on the dashboard until done."""
+
+    postmortem = models.ForeignKey(PostMortem, on_delete=models.CASCADE, related_name="action_items")
+    description = models.CharField(max_length=500)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    owner_name = models.CharField(max_length=200, blank=True, help_text="When the owner has no account.")
+    due_date = models.DateField(null=True, blank=True)
+    done = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["done", "due_date", "id"]
+        indexes = [models.Index(fields=["done", "due_date"])]
+
+    def __str__(self):
+        return self.description
+
+    @property
+    def owner_label(self):
+        if self.owner_id:
+            return self.owner.get_full_name() or self.owner.get_username()
+        return self.owner_name
+
+
+from incidents.models_oncall import *  # noqa: E402,F401,F403

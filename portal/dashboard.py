@@ -9,11 +9,14 @@ from django.views.decorators.cache import never_cache
 from core.durations import human_duration
 from core.permissions import role_required
 from core.roles import Role
+from incidents.oncall import on_call_summary
+from incidents.selectors import open_action_items
 from monitors.models import Status
 from portal import dashboard_data as data
 from portal import kpis
 
 RECENT_INCIDENTS_SHOWN = 10
+ACTION_ITEMS_SHOWN = 20
 
 
 @never_cache
@@ -45,6 +48,8 @@ def panels(now):
         "backups": data.latest_verifications(),
         "kpis": _kpis(rows, errors),
         "severity_kpis": kpis.severity_kpis(kpis.incident_times(now)),
+        "action_items": list(open_action_items()[:ACTION_ITEMS_SHOWN]),
+        "on_call": on_call_summary(now),
     }
 
 

@@ -7,6 +7,7 @@ from django.views.decorators.cache import never_cache
 
 from core.permissions import role_required
 from core.roles import Role
+from incidents.oncall import on_call_summary
 from portal import dashboard_data as data
 
 
@@ -22,5 +23,6 @@ def internal_status(request):
         "counts": data.status_counts(rows),
         "incidents": data.open_incidents(),
         "backups": data.latest_verifications(),
+        "on_call": on_call_summary(now),
     }
     return render(request, "status/internal.html", context)

@@ -4,14 +4,15 @@ Everything but `incident_times` is a pure function of figures already read. A KP
 no data says so (`met` is None) rather than passing or failing.
 """
 
-from datetime import timedelta
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta
 from statistics import fmean
 from typing import NamedTuple
 
-from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F
+from django.db.models import Avg, Count, DurationField, ExpressionWrapper, F, Q
 
 from core.durations import human_duration
-from incidents.models import RESPONSE_SLA, Incident, Severity
+from incidents.models import RESPONSE_SLA, Incident, Severity, Source
 
 UPTIME_TARGET = 99.9  # percent, over 30 days
 ERROR_RATE_TARGET = 1.0  # percent of requests, over 24 h
@@ -116,3 +117,119 @@ def _duration_kpi(label, value, target):
     if value is None:
         return Kpi(label, "n/a", shown_target, None)
     return Kpi(label, human_duration(value.total_seconds()), shown_target, value <= target)
+
+
+# History: per month and severity, SLA breaches, incidents per monitor ----------------
+#
+# An incident breaches its acknowledgement SLA when it was acknowledged after the
+# severity's SLA (P0 15 min, P1 1 h, P2 4 h, P3 1 day), or is still unacknowledged once
+# the SLA has passed; likewise for resolution against the same table. An incident whose
+# SLA has not passed yet is not (yet) a breach.
+ACK_SLA = RESPONSE_SLA
+RESOLVE_SLA = RESPONSE_SLA
+HISTORY_MONTHS = 12
+
+
+class MonthTimes(NamedTuple):
+    """One month's (UTC, by opening time) incidents of one severity."""
+
+    month: date  # its first day
+    severity: str
+    opened: int = 0
+    mtta: timedelta | None = None
+    mttr: timedelta | None = None
+    ack_breaches: int = 0
+    resolve_breaches: int = 0
+
+
+def first_month(now, months=HISTORY_MONTHS):
+    """The first day of the oldest of the last `months` months, this one included."""
+    index = now.year * 12 + now.month - 1 - (months - 1)
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def monthly_times(now, months=HISTORY_MONTHS):
+    """[MonthTimes] for every month × severity of the last `months` months, oldest first,
+    zeros included: one query."""
+    start = first_month(now, months)
+    since = datetime(start.year, start.month, 1, tzinfo=UTC)
+    rows = Incident.objects.filter(opened_at__gte=since).order_by().values_list(
+        "severity", "opened_at", "acknowledged_at", "resolved_at")
+    groups = defaultdict(list)
+    for severity, opened, acknowledged, resolved in rows:
+        opened = opened.astimezone(UTC)
+        groups[(date(opened.year, opened.month, 1), severity)].append((opened, acknowledged, resolved))
+    return [_month_times(month, severity, groups.get((month, severity), []), now)
+            for month in _months(start, months) for severity in Severity]
+
+
+def _months(start, months):
+    index = start.year * 12 + start.month - 1
+    return [date((index + n) // 12, (index + n) % 12 + 1, 1) for n in range(months)]
+
+
+def _month_times(month, severity, incidents, now):
+    return MonthTimes(
+        month, severity.value, len(incidents),
+        _mean(acknowledged - opened for opened, acknowledged, _ in incidents if acknowledged),
+        _mean(resolved - opened for opened, _, resolved in incidents if resolved),
+        sum(is_breach(opened, acknowledged, ACK_SLA[severity], now) for opened, acknowledged, _ in incidents),
+        sum(is_breach(opened, resolved, RESOLVE_SLA[severity], now) for opened, _, resolved in incidents),
+    )
+
+
+def is_breach(opened, done, sla, now):
+    """Done after the SLA, or not done while the SLA has passed."""
+    return (done or now) - opened > sla
+
+
+def _mean(durations):
+    durations = list(durations)
+    return sum(durations, timedelta()) / len(durations) if durations else None
+
+
+class MonitorIncidents(NamedTuple):
+    key: str  # the source key, "monitor:<id>"
+    name: str
+    last_30_days: int
+    last_12_months: int
+
+
+def incidents_per_monitor(now, months=HISTORY_MONTHS):
+    """[MonitorIncidents] for every monitor with incidents in the last `months` months,
+    most incidents first: two queries. A deleted monitor shows by its key."""
+    start = first_month(now, months)
+    rows = list(
+        Incident.objects.filter(source_key__startswith="monitor:",
+                                opened_at__gte=datetime(start.year, start.month, 1, tzinfo=UTC))
+        .order_by().values("source_key")
+        .annotate(total=Count("pk"), recent=Count("pk", filter=Q(opened_at__gt=now - INCIDENT_WINDOW)))
+    )
+    names = dict(Source.objects.filter(key__in=[row["source_key"] for row in rows]).values_list("key", "name"))
+    found = [MonitorIncidents(row["source_key"], names.get(row["source_key"], row["source_key"]),
+                              row["recent"], row["total"]) for row in rows]
+    return sorted(found, key=lambda row: (-row.last_12_months, row.name))
+
+
+def seconds(value):
+    """A duration as whole seconds for the CSV and the report ("" without one)."""
+    return "" if value is None else round(value.total_seconds())
+
+
+class MonthRow(NamedTuple):
+    """A MonthTimes as the dashboard shows it."""
+
+    times: MonthTimes
+    mtta: Kpi
+    mttr: Kpi
+
+
+def history(now):
+    """What the dashboard's KPI history shows: the months × severities with incidents,
+    newest month first (P0 to P3 within a month), judged against the targets, and the
+    incidents per monitor: three queries."""
+    months = [row for row in monthly_times(now) if row.opened]
+    rows = [MonthRow(row, _duration_kpi("MTTA", row.mtta, MTTA_TARGETS[row.severity]),
+                     _duration_kpi("MTTR", row.mttr, MTTR_TARGETS[row.severity]))
+            for row in sorted(months, key=lambda row: row.month, reverse=True)]
+    return {"months": rows, "monitors": incidents_per_monitor(now)}

@@ -33,3 +33,14 @@ class AuditEntry(models.Model):
 
     def __str__(self):
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.actor_name or '-'} {self.get_action_display()} {self.target}"
+
+
+class WeeklyReport(models.Model):
+    """One row per week whose report went out: the unique week is the claim, so several
+    clusters running the hourly job send each week once."""
+
+    week_ending = models.DateTimeField(unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self):
+        return f"week ending {self.week_ending:%Y-%m-%d}"

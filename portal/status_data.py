@@ -19,7 +19,7 @@ from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
 
-from incidents.models import Incident, TimelineEntry
+from incidents.models import Incident, PostMortem, TimelineEntry
 from monitors.history import DAY, HOUR, day_of, hour_of, uptime_percent
 from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monitor, Status
 from monitors.uptime import EMPTY, summaries
@@ -97,6 +97,7 @@ class PublicIncident:
     started_at: datetime
     resolved_at: datetime | None
     updates: tuple  # Updates, oldest first
+    postmortem_ref: str | None = None  # set when a published post-mortem is linked publicly
 
     @property
     def is_open(self):
@@ -271,7 +272,7 @@ def _incidents(names, since):
     return list(
         Incident.objects.filter(source_key__in=list(names))
         .filter(Q(resolved_at__isnull=True) | Q(resolved_at__gte=since))
-        .only("pk", "status", "source_key", "dedup_key", "opened_at", "resolved_at")
+        .only("pk", "ref", "status", "source_key", "dedup_key", "opened_at", "resolved_at")
         .order_by("-opened_at", "-pk")
     )
 
@@ -302,10 +303,15 @@ def _public_incidents(incidents, names):
         entries = TimelineEntry.objects.filter(public=True, incident__in=[i.pk for i in incidents])
         for incident_id, at, text in entries.order_by("at", "pk").values_list("incident_id", "at", "text"):
             updates[incident_id].append(Update(at, text))
+    linked = set(
+        PostMortem.objects.filter(incident__in=[i.pk for i in incidents], public_link=True,
+                                  status=PostMortem.Status.PUBLISHED).values_list("incident_id", flat=True)
+    ) if incidents else set()
     ordered = sorted(incidents, key=lambda i: (i.status != Incident.Status.RESOLVED, i.opened_at), reverse=True)
     return tuple(
         PublicIncident(incident.pk, neutral_title(incident, names), incident.status, incident.opened_at,
-                       incident.resolved_at, tuple(updates[incident.pk]))
+                       incident.resolved_at, tuple(updates[incident.pk]),
+                       incident.ref if incident.pk in linked else None)
         for incident in ordered
     )
 

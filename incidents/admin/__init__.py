@@ -5,3 +5,4 @@ from incidents.admin import sources  # noqa: F401
 from incidents.admin import channels  # noqa: F401
 from incidents.admin import incidents  # noqa: F401
 from incidents.admin import rules  # noqa: F401
+from incidents.admin import oncall  # noqa: F401

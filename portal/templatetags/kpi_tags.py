@@ -1,0 +1,12 @@
+"""`{% kpi_history now as history %}`: the dashboard's KPI history (portal.kpis.history)."""
+
+from django import template
+
+from portal import kpis
+
+register = template.Library()
+
+
+@register.simple_tag
+def kpi_history(now):
+    return kpis.history(now)
