@@ -62,7 +62,8 @@ def test_the_dashboard_refreshes_itself(page_as, superadmin, settings):
     checks(monitor, ok=True, minutes=5)
     page = page_as(superadmin)
     page.goto("/dashboard/monitoring/")
-    assert page.locator("header.site nav").inner_text().split()[:4] == ["Status", "Internal", "status", "Dashboard"]
+    assert page.locator("header.site nav").inner_text().split()[:5] == [
+        "Status", "Internal", "status", "Incidents", "Dashboard"]
     panels = page.locator("#dash-panels")
     assert "Billing DB" in panels.inner_text() and "Down" not in panels.inner_text()
     page.evaluate("window.notReloaded = true")

@@ -13,6 +13,9 @@ from tests.processes import Cluster, cluster_env, manage
 from tests.results import all_results
 
 INTERVAL = 20
+# Seconds for two clusters to start and take their runner slots before the first monitor
+# is due: a check that starts late moves the next one closer (slots are kept, not drift).
+STARTUP = 15
 MONITORS = 40
 
 
@@ -98,7 +101,7 @@ def test_two_clusters_claiming_at_once_never_check_a_monitor_twice(broker, broke
     """Each cluster runs two runner slots from a queue of its own (successors stay in
     their cluster), so both claim from the same due monitors for the whole test."""
     env_a, env_b = broker_env(broker), broker_env(broker)
-    first_due = timezone.now() + timedelta(seconds=6)
+    first_due = timezone.now() + timedelta(seconds=STARTUP)
     make_monitors(http_target, first_due)
     with Cluster(env_a, tmp_path / "a.log") as a, Cluster(env_b, tmp_path / "b.log") as b:
         start_runners(env_a, [0, 1])
@@ -114,7 +117,7 @@ def test_two_clusters_claiming_at_once_never_check_a_monitor_twice(broker, broke
 def test_two_clusters_sharing_one_redis_queue_never_check_a_monitor_twice(broker_env, http_target, tmp_path):
     """The production shape: every cluster takes runner tasks from one queue."""
     env = broker_env("redis")
-    first_due = timezone.now() + timedelta(seconds=6)
+    first_due = timezone.now() + timedelta(seconds=STARTUP)
     make_monitors(http_target, first_due)
     with Cluster(env, tmp_path / "a.log"), Cluster(env, tmp_path / "b.log"):
         start_runners(env, range(4))
