@@ -18,6 +18,7 @@ from incidents.forms import ActionItemFormSet, DeclareForm, IncidentFilterForm, 
 from incidents.lifecycle import incident_acknowledge, incident_resolve
 from incidents.models import Incident, PostMortem
 from incidents.postmortem_markdown import incident_facts, postmortem_markdown
+from incidents.runbooks import runbook_for_incident
 from incidents.updates import incident_declare, incident_set_severity, incident_update, postmortem_save
 
 PAGE_SIZE = 50
@@ -89,6 +90,7 @@ def _detail_context(request, incident, **forms):
         "incident": incident, "timeline": timeline,
         "affected": [(key, names[key]) for key in sorted(keys, key=lambda k: names.get(k, "")) if key in names],
         "postmortem": postmortem, "facts": incident_facts(incident),
+        "runbook": runbook_for_incident(incident),
         "can_write": has_role(request.user, Role.ENGINEER),
         "status_form": forms.get("status_form") or StatusForm(initial={"status": incident.status}),
         "severity_form": forms.get("severity_form") or SeverityForm(initial={"severity": incident.severity}),

@@ -124,10 +124,14 @@ def test_writing_a_notification_reads_no_runbook(source, rule):
 
 
 @pytest.mark.django_db
-def test_the_incident_page_gets_its_runbook(source, rule):
+def test_the_incident_page_gets_its_runbook(source, rule, role_clients):
     with transaction.atomic():
         receive_events([down()])
-    assert runbook_for_incident(Incident.objects.get()).title == "Database connection issues"
+    incident = Incident.objects.get()
+    runbook = runbook_for_incident(incident)
+    assert runbook.title == "Database connection issues"
+    page = role_clients["staff"].get(f"/incidents/{incident.ref}/").content.decode()
+    assert f'href="/runbooks/{runbook.pk}/"' in page and "Database connection issues" in page
 
 
 @pytest.mark.django_db
