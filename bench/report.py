@@ -199,24 +199,34 @@ def history_tables(run, md=False):
         out.append("")
     labels_uptime = {"raw_all": c["days"], "raw_keep": c["keep_raw"], "raw_small": c["small_raw"]}
     rows = [[f"{labels_uptime[key]} days raw", f"{u['first_s'] * 1000:.0f} ms", f"{u['median_s'] * 1000:.0f} ms",
-             f"{u['min_s'] * 1000:.0f} / {u['max_s'] * 1000:.0f} ms", u["monitors"], u["mean_uptime_90d"]]
+             f"{u['min_s'] * 1000:.0f} / {u['max_s'] * 1000:.0f} ms", _ms(u.get("hourly_query_min_s")),
+             _ms(u.get("daily_query_min_s")), u["monitors"], u["mean_uptime_90d"]]
             for key, u in run["uptime"].items()]
-    out.append(fmt(["summaries() for all monitors", "first call", "median", "min / max", "monitors",
-                    "mean 90-day uptime %"], rows))
+    out.append(fmt(["summaries() for all monitors", "first call", f"median of {run['uptime']['raw_all'].get('repeats', 5)}", "min / max",
+                    "24 h query (min)", "90 d query (min)", "monitors", "mean 90-day uptime %"], rows))
     if md:
         out.append("")
     rows = []
-    for key, label in (("to_keep_raw", "catch-up"), ("daily", "daily (timed goal)"), ("to_small_raw", "catch-up")):
-        p = run["prunes"][key]
+    prunes = [("catch-up", run["prunes"]["to_keep_raw"])]
+    prunes += [(f"daily #{i} (goal)", p) for i, p in enumerate(_daily_prunes(run), 1)]
+    prunes.append(("catch-up", run["prunes"]["to_small_raw"]))
+    for label, p in prunes:
         rows.append([f"{label}: raw kept {p['RESULTS_RETENTION_DAYS']} d, rollups {p['ROLLUP_RETENTION_DAYS']} d",
-                     f"{p['seconds']:.1f} s", f"{p['raw_hours']:,}", f"{p['hourly_rows']:,}", f"{p['daily_rows']:,}",
-                     f"{p['state_changes']:,}"])
+                     f"{p['seconds']:.1f} s", f"{p.get('raw_emptied', p.get('raw_hours', 0)):,}",
+                     f"{p['hourly_rows']:,}", f"{p['daily_rows']:,}", f"{p['state_changes']:,}"])
     out.append(fmt(["prune_history()", "time", "raw results cleared (hour rows)", "hourly rows deleted",
                     "daily rows deleted", "state changes deleted"], rows))
-    lookup = run["prunes"]["daily"].get("oldest_raw_lookup")
+    steered = [(labels_uptime[key], u) for key, u in run["uptime"].items() if u.get("hourly_plan_as_is")]
+    if steered:
+        out.append(("\n" if md else "") + "SQLite's plan for the 24 h query: "
+                   + " / ".join(steered[0][1]["hourly_plan_as_is"]) + "; kept off the monitor_id indexes "
+                   "(GROUP BY +monitor_id): " + " / ".join(steered[0][1].get("hourly_plan_by_start_index", []))
+                   + ", " + ", ".join(f"{days} days raw {_ms(u.get('hourly_query_by_start_index_min_s'))}"
+                                     for days, u in steered) + " (fastest).")
+    lookup = run["prunes"].get("oldest_raw_lookup")
     if lookup:
         out.append(("\n" if md else "") + f"The daily prune's first query alone (oldest hour still holding raw results, "
-                   f"run again after the prune): {lookup['seconds'] * 1000:.0f} ms; plan: "
+                   f"run again after the prunes): {lookup['seconds'] * 1000:.0f} ms; plan: "
                    + " / ".join(line.strip() for line in lookup["plan"][:3]))
     for w in run["windows"]:
         out.append(("\n" if md else "") + f"-- check lag {w['name']} ({w['seconds']:.1f} s, {c['monitors']:,} "
@@ -232,6 +242,15 @@ def history_tables(run, md=False):
                          f["missed"], f["duplicates"], _cores(r.get("cluster")), _cores(r.get("bench")),
                          _cores(r.get("postgres")), _cores(r.get("machine"))]]))
     return "\n".join(out)
+
+
+def _ms(seconds):
+    return "-" if seconds is None else f"{seconds * 1000:.0f} ms"
+
+
+def _daily_prunes(run):
+    daily = run["prunes"]["daily"]
+    return daily if isinstance(daily, list) else [daily]
 
 
 def _cores(f):
@@ -369,18 +388,24 @@ def history_goals(run):
     result = [{"goal": f"history: database size, {c['keep_raw']} days raw", "target": "< 2 GB",
                "measured": f"{total / 1e9:.2f} GB ({total / max(1, size['results']):.1f} B a result)",
                "met": total < GOAL_HISTORY_BYTES}]
-    daily = run["prunes"]["daily"]
+    times = [p["seconds"] for p in _daily_prunes(run)]
     result.append({"goal": "history: daily prune", "target": f"≤ {GOAL_PRUNE_S:.0f} s",
-                   "measured": f"{daily['seconds']:.1f} s", "met": daily["seconds"] <= GOAL_PRUNE_S})
+                   "measured": " / ".join(f"{t:.1f} s" for t in times) + (" (3 days in a row)" if len(times) == 3 else ""),
+                   "met": max(times) <= GOAL_PRUNE_S})
     f = run["windows"][1]["checks"].get("all")
     p99 = f["lag_s"]["p99"] if f else None
     result.append({"goal": "history: check lag p99 during the prune", "target": "≤ 1 s",
                    "measured": f"{_lag(p99)} ({f['slots'] if f else 0} slots, {f['missed'] if f else 0} missed)",
                    "met": p99 is not None and p99 <= GOAL_LAG_P99 and f["missed"] == 0})
-    a, b = run["uptime"]["raw_all"]["median_s"], run["uptime"]["raw_small"]["median_s"]
+    # Judged on the fastest of the repeated calls: the machine is shared, and the question
+    # is whether the cost depends on the raw results kept, not on the neighbours' load.
+    before, after = run["uptime"]["raw_all"], run["uptime"]["raw_small"]
+    a, b = before["min_s"], after["min_s"]
     ratio, slack = HISTORY_FLAT
     result.append({"goal": f"history: 90-day uptime, all monitors, {c['days']} → {c['small_raw']} days raw",
-                   "target": "flat (±25 % or ±20 ms)", "measured": f"{a * 1000:.0f} ms → {b * 1000:.0f} ms",
+                   "target": "flat (±25 % or ±20 ms)",
+                   "measured": f"{a * 1000:.0f} ms → {b * 1000:.0f} ms (fastest; median {before['median_s'] * 1000:.0f} "
+                               f"→ {after['median_s'] * 1000:.0f} ms)",
                    "met": b <= a * ratio + slack and a <= b * ratio + slack})
     return result
 
