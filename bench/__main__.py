@@ -112,6 +112,8 @@ def parse(argv):
     unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation", "alerts", "history"}
     if unknown:
         parser.error(f"unknown scenario(s): {', '.join(sorted(unknown))}")
+    if args.days is not None and args.days < 10:
+        parser.error("--days: history needs 10 days or more")
     return args
 
 
