@@ -25,9 +25,11 @@ dir; PostgreSQL `vigil_bench_<random>`, dropped at the end), like the other scen
     the per-process LocMemCache; PostgreSQL: the Redis cache, on Redis database 14 so no
     other Vigil's keys are met), for 2 and then 4 workers:
     - cached: `wrk` with `Accept-Encoding: gzip` at 8, 32 and 64 connections, and without
-      it at 32, 30 s each after a 3 s warm-up. The page expires every 15 s as in
-      production, so a run includes its rebuilds; each worker logs every rebuild (data,
-      body, gzip) with its time, so the figures say how many happened during the run.
+      it at 32, 30 s each after a 3 s warm-up, in two modes (`--expiry`): as shipped (the
+      page expires every 15 s, so a run includes its rebuilds) and warm ("pinned": the
+      WSGI factory below sets status_data.CACHE_SECONDS to an hour). Each worker logs
+      every rebuild (data, body, gzip) with its time, so the figures say how many
+      happened during the run.
     - uncached: the same gunicorn with Django's DummyCache (a WSGI factory in this file
       overrides CACHES before Django starts; portal/settings.py reads no variable for it),
       so every request builds the page: `wrk` at 1 connection and at one per worker.
