@@ -9,7 +9,9 @@ from django.utils import timezone
 
 from monitors.checks.base import Outcome
 from monitors.engine import record_outcomes
-from monitors.history import DAY, HOUR, Histogram, day_of, hour_of, pack, percentile, spans_of, split, unpack, Entry
+from monitors.history import (
+    DAY, HOUR, Entry, Histogram, append, day_of, hour_of, pack, packed_latencies, percentile, spans_of, split, unpack,
+)
 from monitors.models import DailyRollup, HourlyRollup, Monitor
 from monitors.services import monitor_save
 from tests.results import all_results
@@ -86,6 +88,24 @@ def test_packing_keeps_every_field():
         Entry(hour + timedelta(seconds=241), "up", 0.0),
     ]
     assert unpack(pack(entries, hour), hour) == entries
+
+
+def test_appending_writes_what_packing_the_whole_hour_writes():
+    hour = hour_of(timezone.now())
+    entries = [
+        Entry(hour + timedelta(seconds=1.5), "up", 12.3),
+        Entry(hour + timedelta(seconds=61), "down", None, "connect failed [Errno 111] Connection refused"),
+        Entry(hour + timedelta(seconds=121), "seems_down", 9.0, "HTTP 500", True),
+        Entry(hour + timedelta(seconds=181), "up", 0.0),
+    ]
+    text = ""
+    for entry in entries:
+        text = append(text, entry, hour)
+    assert text == pack(entries, hour)
+    assert packed_latencies(text) == [12.3, 9.0, 0.0]
+
+    late = Entry(hour + timedelta(seconds=100), "up", 40.0)  # older than the newest
+    assert unpack(append(text, late, hour), hour) == sorted([*entries, late], key=lambda e: e.at)
 
 
 def test_histogram_percentile_is_within_five_percent_above_the_exact_one():

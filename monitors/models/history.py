@@ -16,7 +16,8 @@ class Rollup(models.Model):
     up (degraded and seems down included), down, or maintenance; time with no check
     (paused, no cluster running) is in none of them."""
 
-    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="+")
+    # No index of its own: the unique (monitor, start) index serves every lookup by monitor.
+    monitor = models.ForeignKey(Monitor, on_delete=models.CASCADE, related_name="+", db_index=False)
     start = models.DateTimeField()
     checks = models.PositiveIntegerField(default=0)
     ups = models.PositiveIntegerField(default=0, help_text="Checks that succeeded (slow ones too).")
@@ -64,9 +65,9 @@ class HourlyRollup(Rollup):
 
     def add_check(self, entry):
         super().add_check(entry)
-        entries = sorted([*history.unpack(self.results, self.start), entry], key=lambda e: e.at)
-        self.results = history.pack(entries, self.start)
-        self.latency_p95 = history.percentile([e.latency_ms for e in entries if e.latency_ms is not None], 95)
+        self.results = history.append(self.results, entry, self.start)
+        if entry.latency_ms is not None:
+            self.latency_p95 = history.percentile(history.packed_latencies(self.results), 95)
 
     def entries(self):
         return history.unpack(self.results, self.start)
