@@ -26,14 +26,19 @@ class Window(NamedTuple):
     def uptime(self):
         return uptime_percent(self.up_seconds, self.down_seconds)
 
+    @property
+    def percent(self):
+        """The uptime as shown: rounded to four decimals, None for nothing monitored."""
+        value = self.uptime
+        return None if value is None else round(value, 4)
+
 
 class Summary(NamedTuple):
     windows: dict  # "24h", "7d", "30d", "90d" → Window
     response_ms_24h: float | None
 
     def uptime(self, window):
-        value = self.windows[window].uptime
-        return None if value is None else round(value, 4)
+        return self.windows[window].percent
 
 
 EMPTY = Summary({key: Window() for key in ("24h", *(f"{days}d" for days in DAY_WINDOWS))}, None)

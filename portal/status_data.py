@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
-from django.core.cache import cache
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.utils import timezone
@@ -22,7 +21,8 @@ from django.utils import timezone
 from incidents.models import Incident, PostMortem, TimelineEntry
 from monitors.history import DAY, HOUR, day_of, hour_of, uptime_percent
 from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monitor, Status
-from monitors.uptime import EMPTY, summaries
+from monitors.uptime import Window
+from portal import stale_cache
 
 CACHE_KEY = "vigil:status:data"
 CACHE_SECONDS = 15
@@ -163,12 +163,14 @@ class PublicStatus:
 
 
 def public_status():
-    """The public status, at most CACHE_SECONDS old."""
-    status = cache.get(CACHE_KEY)
-    if status is None:
-        status = build_public_status()
-        cache.set(CACHE_KEY, status, CACHE_SECONDS)
-    return status
+    """The public status, rebuilt CACHE_SECONDS after the last build began; while one
+    caller rebuilds it, the others are served the previous one (`portal.stale_cache`)."""
+    return stale_cache.get_or_rebuild(CACHE_KEY, _build_cached)
+
+
+def _build_cached():
+    status = build_public_status()
+    return status, status.generated_at.timestamp() + CACHE_SECONDS
 
 
 def build_public_status(now=None):
@@ -203,64 +205,88 @@ def _tags():
 
 
 def _components(monitors, tags, day_incidents, now, first_day):
-    uptimes = summaries([monitor.pk for monitor in monitors], now=now)
-    days, latency = _days(first_day), _latency(now)
+    ids = [monitor.pk for monitor in monitors]
+    days, long_windows = _days(ids, first_day)
+    latency, last_day = _hours(ids, now)
     return tuple(
-        _component(monitor, tags, uptimes.get(monitor.pk, EMPTY), days[monitor.pk], latency[monitor.pk],
-                   day_incidents[monitor.source_key])
+        _component(monitor, tags, days[monitor.pk], latency[monitor.pk], last_day[monitor.pk],
+                   long_windows[monitor.pk], day_incidents[monitor.source_key])
         for monitor in monitors
     )
 
 
-def _component(monitor, tags, summary, days, latency, day_incidents):
+def _component(monitor, tags, days, latency, last_day, long_windows, day_incidents):
     group = tags[monitor.pk][0][1] if tags[monitor.pk] else OTHER_GROUP
     return Component(
         name=monitor.name,
         slug=monitor.slug,
         group=group,
         state=PUBLIC_STATES[monitor.shown_status],
-        uptime_24h=summary.uptime("24h"),
-        uptime_30d=summary.uptime("30d"),
-        uptime_90d=summary.uptime("90d"),
+        uptime_24h=last_day.percent,
+        uptime_30d=long_windows["30d"].percent,
+        uptime_90d=long_windows["90d"].percent,
         days=days,
         latency=latency,
         day_incidents=day_incidents,
     )
 
 
-def _days(first_day):
-    """{monitor id: BAR_DAYS daily uptimes}, from one read of the daily rollups."""
+def _days(ids, first_day):
+    """({monitor id: BAR_DAYS daily uptimes}, {monitor id: {"30d", "90d": Window}}) from one
+    read of the daily rollups: the bars and the long windows are sums of the same rows,
+    counted as `monitors.uptime.summaries` counts them (the last N UTC days, today included)."""
     index_of = {(first_day + i * DAY).strftime("%Y-%m-%d"): i for i in range(BAR_DAYS)}
+    first_of_30 = BAR_DAYS - 30
     found = defaultdict(lambda: [None] * BAR_DAYS)
-    for monitor_id, start, up, down, maintenance in _rows(DailyRollup, first_day).values_list(
+    sums = defaultdict(lambda: [0.0, 0.0, 0.0, 0.0])  # up 90 d, down 90 d, up 30 d, down 30 d
+    for monitor_id, start, up, down, maintenance in _rows(DailyRollup, ids, first_day).values_list(
         "monitor_id", "start_text", "up_seconds", "down_seconds", "maintenance_seconds"
     ):
         index = index_of.get(start[:10])
-        if index is not None:
-            uptime = uptime_percent(up, down)
-            found[monitor_id][index] = "maintenance" if uptime is None and maintenance else uptime
-    return defaultdict(lambda: (None,) * BAR_DAYS, {key: tuple(value) for key, value in found.items()})
+        if index is None:
+            continue
+        uptime = uptime_percent(up, down)
+        found[monitor_id][index] = "maintenance" if uptime is None and maintenance else uptime
+        totals = sums[monitor_id]
+        totals[0] += up
+        totals[1] += down
+        if index >= first_of_30:
+            totals[2] += up
+            totals[3] += down
+    days = defaultdict(lambda: (None,) * BAR_DAYS, {key: tuple(value) for key, value in found.items()})
+    windows = defaultdict(lambda: {"30d": Window(), "90d": Window()}, {
+        key: {"90d": Window(up90, down90), "30d": Window(up30, down30)}
+        for key, (up90, down90, up30, down30) in sums.items()
+    })
+    return days, windows
 
 
-def _latency(now):
-    """{monitor id: LATENCY_HOURS hourly average response times}, from one read of the hourly rollups."""
+def _hours(ids, now):
+    """({monitor id: LATENCY_HOURS hourly average response times}, {monitor id: Window of
+    those hours}) from one read of the hourly rollups."""
     first_hour = hour_of(now) - (LATENCY_HOURS - 1) * HOUR
     index_of = {(first_hour + i * HOUR).strftime("%Y-%m-%d %H"): i for i in range(LATENCY_HOURS)}
     found = defaultdict(lambda: [None] * LATENCY_HOURS)
-    for monitor_id, start, total, checks in _rows(HourlyRollup, first_hour).filter(latency_count__gt=0).values_list(
-        "monitor_id", "start_text", "latency_sum", "latency_count"
+    sums = defaultdict(lambda: [0.0, 0.0])
+    for monitor_id, start, up, down, total, checks in _rows(HourlyRollup, ids, first_hour).values_list(
+        "monitor_id", "start_text", "up_seconds", "down_seconds", "latency_sum", "latency_count"
     ):
         index = index_of.get(start[:13])
-        if index is not None:
+        if index is None:
+            continue
+        if checks:
             found[monitor_id][index] = round(total / checks, 1)
-    return defaultdict(lambda: (None,) * LATENCY_HOURS, {key: tuple(value) for key, value in found.items()})
+        sums[monitor_id][0] += up
+        sums[monitor_id][1] += down
+    latency = defaultdict(lambda: (None,) * LATENCY_HOURS, {key: tuple(value) for key, value in found.items()})
+    return latency, defaultdict(Window, {key: Window(*value) for key, value in sums.items()})
 
 
-def _rows(model, since):
-    """Public monitors' rollups since `since`, with `start_text`: the start as UTC text
+def _rows(model, ids, since):
+    """These monitors' rollups since `since`, with `start_text`: the start as UTC text
     ("2025-03-04 00:00:00…", the connection's time zone is UTC). Text, because converting
     18,000 datetimes costs more than the query."""
-    return model.objects.filter(monitor__public=True, start__gte=since).annotate(start_text=Cast("start", CharField()))
+    return model.objects.filter(monitor_id__in=ids, start__gte=since).annotate(start_text=Cast("start", CharField()))
 
 
 # Incidents ----------------------------------------------------------------------------

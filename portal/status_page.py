@@ -31,10 +31,11 @@ from django.utils.text import compress_string
 from django.views.decorators.http import require_safe
 
 from core.permissions import public
-from portal import status_data
+from portal import stale_cache, status_data
 
 BODY_CACHE_KEY = "vigil:status:body"
 PAGE_CACHE_KEY = "vigil:status:page"
+GZIP_PAGE_CACHE_KEY = "vigil:status:page.gz"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Bars: one day every BAR_PITCH units, BAR_HEIGHT high; the stylesheet's dash pattern
 # (3 on, 1 off) cuts each run of same-coloured days into bars, so a run is one segment.
@@ -54,39 +55,34 @@ BADGE_COLOURS = {
 def public_status(request):
     """A visitor with messages waiting (just signed out) is not served the shared page,
     and their page is not shared, so nobody's message reaches anyone else."""
-    shared = not request.user.is_authenticated and not len(get_messages(request))
-    page = cache.get(PAGE_CACHE_KEY) if shared else None
-    if page is None:
-        body, expires_at = _body()
-        response = render(request, "status/public.html", {"body": mark_safe(body)})
-        if not shared:
-            return response
-        page = (response.content, compress_string(response.content))
-        cache.set(PAGE_CACHE_KEY, page, max(1, expires_at - time.time()))
-    return _shared_response(request, *page)
-
-
-def _shared_response(request, plain, gzipped):
-    """The anonymous page, gzipped once for every client that accepts it (it holds no
-    secret, such as a CSRF token, for BREACH to guess)."""
-    if ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")):
-        response = HttpResponse(gzipped)
+    if request.user.is_authenticated or len(get_messages(request)):
+        return render(request, "status/public.html", {"body": mark_safe(_body()[0])})
+    gzipped = bool(ACCEPTS_GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")))
+    key = GZIP_PAGE_CACHE_KEY if gzipped else PAGE_CACHE_KEY
+    response = HttpResponse(stale_cache.get_or_rebuild(key, lambda: _shared_page(request, gzipped)))
+    if gzipped:
         response["Content-Encoding"] = "gzip"
-    else:
-        response = HttpResponse(plain)
     patch_vary_headers(response, ["Accept-Encoding"])
     return response
 
 
+def _shared_page(request, gzipped):
+    """(the anonymous page as bytes, fresh until): the same for every anonymous visitor, so
+    it is gzipped once (it holds no secret, such as a CSRF token, for BREACH to guess).
+    The two encodings are cached apart, so a request reads only the one it sends."""
+    body, fresh_until = _body()
+    content = render(request, "status/public.html", {"body": mark_safe(body)}).content
+    return (compress_string(content) if gzipped else content), max(fresh_until, time.time() + 1)
+
+
 def _body():
-    """(the page's body, when it expires), built with its data and gone with it."""
+    """(the page's body, fresh until), rendered once per build of the data it shows."""
+    status = status_data.public_status()
     cached = cache.get(BODY_CACHE_KEY)
-    if cached is None:
-        status = status_data.public_status()
-        expires_at = status.generated_at.timestamp() + status_data.CACHE_SECONDS
-        cached = (render_to_string("status/_body.html", page_context(status)), expires_at)
-        cache.set(BODY_CACHE_KEY, cached, max(1, expires_at - time.time()))
-    return cached
+    if cached is None or cached[0] != status.generated_at:
+        cached = (status.generated_at, render_to_string("status/_body.html", page_context(status)))
+        cache.set(BODY_CACHE_KEY, cached, status_data.CACHE_SECONDS + stale_cache.KEEP_STALE_SECONDS)
+    return cached[1], status.generated_at.timestamp() + status_data.CACHE_SECONDS
 
 
 @public

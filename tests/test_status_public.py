@@ -6,8 +6,10 @@ import gzip
 import importlib
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from datetime import timedelta
+from types import SimpleNamespace
 
 import pytest
 from django.apps import apps
@@ -455,3 +457,24 @@ def test_a_visitor_with_a_message_waiting_gets_it_and_the_shared_page_does_not(c
     client.cookies["messages"] = storage._encode([Message(constants.SUCCESS, "You are signed out.")])
     assert "You are signed out." in client.get(PAGE).content.decode()
     assert "You are signed out." not in Client().get(PAGE).content.decode()
+
+
+def test_once_stale_the_page_is_rebuilt_by_one_request_while_the_others_get_the_last_one(client, monkeypatch):
+    from portal import stale_cache, status_data, status_page
+
+    api = make("API")
+    story(api, recent(), "u")
+    assert b"All systems operational" in client.get(PAGE).content
+    record_outcomes([(api, Outcome.down(ERROR_TEXT, 5.0), timezone.now())])
+    assert b"All systems operational" in client.get(PAGE).content  # fresh for CACHE_SECONDS
+
+    later = time.time() + status_data.CACHE_SECONDS + 1
+    monkeypatch.setattr(stale_cache, "time", SimpleNamespace(time=lambda: later))  # all cached is stale now
+    lock = f"{status_page.PAGE_CACHE_KEY}:rebuilding"
+    cache.add(lock, 1, 60)  # another request is rebuilding the page
+    with CaptureQueriesContext(connection) as captured:
+        assert b"All systems operational" in client.get(PAGE).content
+    assert len(captured) == 0
+    cache.delete(lock)
+    page = client.get(PAGE).content
+    assert b"Major outage" in page and ERROR_TEXT.encode() not in page
