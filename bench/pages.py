@@ -461,7 +461,7 @@ def count_queries(fn):
 def status_keys():
     from portal import status_data, status_page
 
-    return [status_data.CACHE_KEY, status_page.BODY_CACHE_KEY, status_page.PAGE_CACHE_KEY]
+    return [status_data.CACHE_KEY, status_page.BODY_CACHE_KEY, status_page.PAGE_CACHE_KEY, status_page.GZIP_PAGE_CACHE_KEY]
 
 
 def status_in_process(n, *, label, parts=True):
