@@ -122,9 +122,9 @@ def pack(entries, hour):
 
 
 def append(text, entry, hour):
-    """`text` (packed, sorted) with one more entry, as `pack` would write the lot. A check
-    that is not the newest is sorted in by a full unpack and pack; the usual case, the
-    newest, is appended without reading the others."""
+    """`text` (packed, sorted) with one more entry, as `pack` would write the lot. The usual
+    case, the newest check, is appended to the text as it is; one older than the newest is
+    sorted in by a full unpack and pack."""
     row = _packed_row(entry, hour)
     if not text or text == "[]":
         return json.dumps([row], separators=(",", ":"))

@@ -11,6 +11,7 @@ cold start) there is nothing to serve, so callers build.
 """
 
 import time
+import uuid
 from typing import NamedTuple
 
 from django.core.cache import cache
@@ -29,9 +30,14 @@ def get_or_rebuild(key, build):
     entry = cache.get(key)
     if entry is not None and entry.fresh_until > time.time():
         return entry.value
-    lock = f"{key}:rebuilding"
-    locked = cache.add(lock, 1, LOCK_SECONDS)
-    if not locked and entry is not None:
+    lock, token = f"{key}:rebuilding", uuid.uuid4().hex
+    locked = cache.add(lock, token, LOCK_SECONDS)
+    if locked:
+        entry = cache.get(key)  # someone may have finished rebuilding since the first look
+        if entry is not None and entry.fresh_until > time.time():
+            _release(lock, token)
+            return entry.value
+    elif entry is not None:
         return entry.value
     try:
         value, fresh_until = build()
@@ -39,4 +45,10 @@ def get_or_rebuild(key, build):
         return value
     finally:
         if locked:
-            cache.delete(lock)
+            _release(lock, token)
+
+
+def _release(lock, token):
+    """Drop the lock if it is still ours (a build that outlived LOCK_SECONDS has lost it)."""
+    if cache.get(lock) == token:
+        cache.delete(lock)

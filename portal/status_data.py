@@ -24,7 +24,7 @@ from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monito
 from monitors.uptime import Window
 from portal import stale_cache
 
-CACHE_KEY = "vigil:status:data"
+CACHE_KEY = "vigil:status:data:2"  # versioned, as status_page's keys
 CACHE_SECONDS = 15
 BAR_DAYS = 90
 LATENCY_HOURS = 24

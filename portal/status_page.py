@@ -33,9 +33,10 @@ from django.views.decorators.http import require_safe
 from core.permissions import public
 from portal import stale_cache, status_data
 
-BODY_CACHE_KEY = "vigil:status:body"
-PAGE_CACHE_KEY = "vigil:status:page"
-GZIP_PAGE_CACHE_KEY = "vigil:status:page.gz"
+# Versioned: a release that changes what they hold must not read an older one's.
+BODY_CACHE_KEY = "vigil:status:body:2"
+PAGE_CACHE_KEY = "vigil:status:page:2"
+GZIP_PAGE_CACHE_KEY = "vigil:status:page.gz:2"
 ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 # Bars: one day every BAR_PITCH units, BAR_HEIGHT high; the stylesheet's dash pattern
 # (3 on, 1 off) cuts each run of same-coloured days into bars, so a run is one segment.

@@ -118,3 +118,15 @@ def test_histogram_percentile_is_within_five_percent_above_the_exact_one():
     for percent in (50, 95, 99):
         exact = percentile(values, percent)
         assert exact <= hist.percentile(percent) <= exact * 1.05 + 0.1
+
+
+def test_rollups_are_found_by_monitor_through_the_unique_index_alone():
+    """A second index on monitor_id costs space and misled SQLite into reading every row."""
+    from django.db import connection
+
+    for model in (HourlyRollup, DailyRollup):
+        with connection.cursor() as cursor:
+            constraints = connection.introspection.get_constraints(cursor, model._meta.db_table)
+        indexed = [c["columns"] for c in constraints.values() if c["index"] or c["unique"]]
+        assert ["monitor_id", "start"] in indexed
+        assert ["monitor_id"] not in indexed

@@ -36,18 +36,21 @@ def test_a_stale_entry_is_served_while_someone_else_rebuilds():
 
 def test_many_threads_finding_it_stale_rebuild_it_once():
     stale("old")
-    builds, start = [], threading.Barrier(8)
+    builds, answers, start = [], [], threading.Barrier(8)
+    answered = threading.Condition()
 
     def build():
         builds.append(threading.get_ident())
-        time.sleep(0.3)
+        with answered:  # the build lasts until the seven others have been answered
+            assert answered.wait_for(lambda: len(answers) == 7, timeout=10)
         return "new", time.time() + 60
-
-    answers = []
 
     def ask():
         start.wait()
-        answers.append(stale_cache.get_or_rebuild(KEY, build))
+        answer = stale_cache.get_or_rebuild(KEY, build)
+        with answered:
+            answers.append(answer)
+            answered.notify_all()
 
     threads = [threading.Thread(target=ask) for _ in range(8)]
     for thread in threads:
@@ -57,6 +60,18 @@ def test_many_threads_finding_it_stale_rebuild_it_once():
     assert len(builds) == 1
     assert sorted(answers) == ["new"] + ["old"] * 7
     assert stale_cache.get_or_rebuild(KEY, lambda: pytest.fail("rebuilt a fresh entry")) == "new"
+
+
+def test_a_build_that_lost_its_lock_leaves_the_new_holder_s_lock_alone():
+    stale("old")
+    lock = f"{KEY}:rebuilding"
+
+    def slow_build():
+        cache.set(lock, "another caller's token", 60)  # ours expired meanwhile and was taken
+        return "new", time.time() + 60
+
+    assert stale_cache.get_or_rebuild(KEY, slow_build) == "new"
+    assert cache.get(lock) == "another caller's token"
 
 
 def test_a_failed_rebuild_releases_the_lock_and_keeps_the_stale_value():
