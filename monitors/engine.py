@@ -202,14 +202,18 @@ def _events(live, before, outcome, started, was_flapping):
     if live.in_maintenance:
         if not before.maintenance:
             live.maintenance_entered_status = before.status
+            live.maintenance_entered_expiring = bool(before.facts.get("expiring"))
         return []
     if before.maintenance:
-        entered = live.maintenance_entered_status or before.status
+        entered = before._replace(status=live.maintenance_entered_status or before.status,
+                                  facts={"expiring": live.maintenance_entered_expiring})
         # Changes inside the window (restarts) are no sign of flapping after it.
-        live.maintenance_entered_status, live.flap_history, live.flapping = "", "", False
-        if entered == live.status:
-            return []
-        return _status_events(live, before._replace(status=entered), outcome, started)
+        live.maintenance_entered_status, live.maintenance_entered_expiring = "", False
+        live.flap_history, live.flapping = "", False
+        events = _certificate_events(live, entered, outcome, started)
+        if entered.status != live.status:
+            events += _status_events(live, entered, outcome, started)
+        return events
     events = _certificate_events(live, before, outcome, started)
     return events + _change_events(live, before, outcome, started, was_flapping)
 

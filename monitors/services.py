@@ -110,7 +110,7 @@ def _start_monitoring(monitor, now, *, status):
     monitor.status = status
     monitor.status_changed_at = now
     monitor.consecutive_failures = 0
-    monitor.in_maintenance, monitor.maintenance_entered_status = False, ""
+    monitor.in_maintenance, monitor.maintenance_entered_status, monitor.maintenance_entered_expiring = False, "", False
     monitor.monitoring_since = now
     monitor.next_check_at = now
     if monitor.kind == Kind.HEARTBEAT:

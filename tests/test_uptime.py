@@ -110,6 +110,34 @@ def test_a_monitor_down_before_the_window_and_still_down_after_sends_nothing_new
     assert list(Event.objects.values_list("kind", flat=True)) == ["monitor_down"]
 
 
+def tls_check(monitor, at, days_left):
+    record_outcomes([(monitor, Outcome.up(5.0, days_left=days_left, expiring=days_left < 14), at)])
+
+
+def test_a_certificate_that_starts_expiring_inside_a_window_is_announced_when_it_ends(base):
+    monitor = monitor_save(Monitor(name="shop tls", kind="tls", host="127.0.0.1", port=443, interval=60))
+    at = lambda seconds: base + timedelta(seconds=seconds)  # noqa: E731
+    MaintenanceWindow.objects.create(name="renewal", starts=at(30), ends=at(200), all_monitors=True)
+    tls_check(monitor, at(0), days_left=15)
+    tls_check(monitor, at(60), days_left=13)  # expiring, inside the window: nothing yet
+    tls_check(monitor, at(120), days_left=13)
+    assert not Event.objects.exists()
+    for seconds in (240, 300):
+        tls_check(monitor, at(seconds), days_left=13)
+    event = Event.objects.get()
+    assert (event.kind, event.occurred_at) == ("certificate_expiring", at(240))
+    assert "13 days" in event.summary
+
+
+def test_a_certificate_already_expiring_before_a_window_is_not_announced_again_after_it(base):
+    monitor = monitor_save(Monitor(name="shop tls", kind="tls", host="127.0.0.1", port=443, interval=60))
+    at = lambda seconds: base + timedelta(seconds=seconds)  # noqa: E731
+    MaintenanceWindow.objects.create(name="deploy", starts=at(30), ends=at(200), all_monitors=True)
+    for seconds in (0, 60, 120, 240, 300):
+        tls_check(monitor, at(seconds), days_left=10)
+    assert list(Event.objects.values_list("kind", "occurred_at")) == [("certificate_expiring", at(0))]
+
+
 def test_a_window_covers_monitors_by_tag_and_leaves_the_others_alone(base):
     tagged = monitor_save(Monitor(name="api", kind="tcp", host="127.0.0.1", port=1), tags=["api"])
     other = make_tcp("db")

@@ -97,7 +97,7 @@ class Monitor(models.Model):
     CHECK_STATE_FIELDS = (
         "status", "status_changed_at", "consecutive_failures", "last_checked_at",
         "response_time_ms", "last_detail", "last_facts", "flap_history", "flapping",
-        "in_maintenance", "maintenance_entered_status",
+        "in_maintenance", "maintenance_entered_status", "maintenance_entered_expiring",
     )
 
     name = models.CharField(max_length=200, unique=True)
@@ -182,9 +182,11 @@ class Monitor(models.Model):
     flap_history = models.CharField(max_length=21, blank=True)
     flapping = models.BooleanField(default=False)
     # Inside a maintenance window at the last check; the status a window found the monitor
-    # in, so its end alerts only on what changed meanwhile.
+    # in (and whether its certificate was already expiring), so its end alerts only on what
+    # changed meanwhile.
     in_maintenance = models.BooleanField(default=False)
     maintenance_entered_status = models.CharField(max_length=16, choices=Status.choices, blank=True)
+    maintenance_entered_expiring = models.BooleanField(default=False)
     # Written by the SLO job alone: an `slo_burn` event is open.
     slo_burning = models.BooleanField(default=False)
     last_ping_at = models.DateTimeField(null=True, blank=True)
