@@ -78,31 +78,31 @@ def test_a_day_spanning_several_hours_sums_to_its_hours():
             assert getattr(day, field) == pytest.approx(sum(getattr(hour, field) for hour in hours), abs=1e-6), field
 
 
-def test_packing_keeps_every_field():
-    hour = hour_of(timezone.now())
-    entries = [
+def an_hour_of_entries(hour):
+    """One of each: statuses, a missing and a zero latency, details (brackets, quotes), maintenance."""
+    return [
         Entry(hour + timedelta(seconds=1.5), "up", 12.3),
-        Entry(hour + timedelta(seconds=61), "down", None, "timed out after 10 s"),
+        Entry(hour + timedelta(seconds=61), "down", None, 'connect failed [Errno 111] "refused"'),
         Entry(hour + timedelta(seconds=121), "seems_down", 9.0, "HTTP 500", True),
         Entry(hour + timedelta(seconds=181), "degraded", 800.0, "", True),
         Entry(hour + timedelta(seconds=241), "up", 0.0),
     ]
+
+
+def test_packing_keeps_every_field():
+    hour = hour_of(timezone.now())
+    entries = an_hour_of_entries(hour)
     assert unpack(pack(entries, hour), hour) == entries
 
 
 def test_appending_writes_what_packing_the_whole_hour_writes():
     hour = hour_of(timezone.now())
-    entries = [
-        Entry(hour + timedelta(seconds=1.5), "up", 12.3),
-        Entry(hour + timedelta(seconds=61), "down", None, "connect failed [Errno 111] Connection refused"),
-        Entry(hour + timedelta(seconds=121), "seems_down", 9.0, "HTTP 500", True),
-        Entry(hour + timedelta(seconds=181), "up", 0.0),
-    ]
+    entries = an_hour_of_entries(hour)
     text = ""
     for entry in entries:
         text = append(text, entry, hour)
     assert text == pack(entries, hour)
-    assert packed_latencies(text) == [12.3, 9.0, 0.0]
+    assert packed_latencies(text) == [12.3, 9.0, 800.0, 0.0]
 
     late = Entry(hour + timedelta(seconds=100), "up", 40.0)  # older than the newest
     assert unpack(append(text, late, hour), hour) == sorted([*entries, late], key=lambda e: e.at)
