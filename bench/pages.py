@@ -102,6 +102,7 @@ def sizes(cfg):
             n[key] = cfg[key]
     n["threads"] = cfg.get("threads") or 4
     n["expiry"] = cfg.get("expiry") or "shipped"
+    n["rate"] = cfg.get("rate")
     n["skip_uncached"] = bool(cfg.get("skip_uncached"))
     n["skip_dashboard"] = bool(cfg.get("skip_dashboard"))
     n["gen_workers"] = cfg.get("gen_workers") or 2
@@ -114,7 +115,7 @@ def estimate(cfg):
     per_result = 4.0e-6 if cfg["db"] == "sqlite" else 4.5e-6
     generation = n["public"] * n["days"] * 1440 * per_result
     modes = 2 if n["expiry"] == "both" else 1
-    runs = len(n["connections"]) + len(n["plain_connections"])
+    runs = len(n["connections"]) * (2 if n["rate"] else 1) + len(n["plain_connections"])
     web = len(n["web_workers"]) * (modes * (runs * (n["duration"] + 2) + n["warmup"] + 5)
                                    + (0 if n["skip_uncached"] else 2 * (n["uncached_duration"] + 2) + 5))
     dashboard = 0
@@ -614,15 +615,16 @@ def ensure_wrk(say):
         say("!! wrk could not be installed: using the Python load client (slower; it shares the cores too)")
 
 
-def run_load(stage, url, *, connections, duration, gzip, cookie=None):
-    """One load run: requests/s and latency percentiles, with the CPU used meanwhile."""
+def run_load(stage, url, *, connections, duration, gzip, cookie=None, rate=None):
+    """One load run: requests/s and latency percentiles, with the CPU used meanwhile. With
+    `rate`, the connections are paced to about that many requests a second (wrk only)."""
     headers = {"Accept-Encoding": "gzip"} if gzip else {}
     if cookie:
         headers["Cookie"] = cookie
     started = time.time()
     kind, _ = load_generator()
     if kind == "wrk":
-        figures = _wrk(stage, url, connections, duration, headers)
+        figures = _wrk(stage, url, connections, duration, headers, pace_ms=rate and connections * 1000 / rate)
     else:
         figures = _python_load(url, connections, duration, headers)
     ended = time.time()
@@ -633,12 +635,17 @@ def run_load(stage, url, *, connections, duration, gzip, cookie=None):
                           loadavg_1m_max=machine["loadavg_1m_max"])
     figures.setdefault("load_generator_cores", figures["cpu"].get("bench"))  # the Python client runs in this process
     figures.update(connections=connections, gzip=gzip, window=[round(started, 3), round(ended, 3)])
+    if rate and kind == "wrk":
+        figures["paced_rps"] = rate
     return figures
 
 
-def _wrk(stage, url, connections, duration, headers):
+def _wrk(stage, url, connections, duration, headers, pace_ms=None):
+    """With `pace_ms`, each connection waits that long after every response before its next
+    request (wrk's `delay()`): N connections then send about N × 1000 / (pace + latency)
+    requests a second, instead of as many as the server can answer."""
     script = Path(stage.workdir) / "report.lua"
-    script.write_text(WRK_LUA)
+    script.write_text(WRK_LUA + (f"delay = function() return {pace_ms:.1f} end\n" if pace_ms else ""))
     argv = ["wrk", f"-t{min(2, connections)}", f"-c{connections}", f"-d{duration}s", "--timeout", "10s",
             "-s", str(script)]
     for name, value in headers.items():
@@ -769,13 +776,16 @@ def web_runs(stage, n, *, workers, say):
                 f"({'15 s expiry as shipped' if mode == 'shipped' else 'warm, pinned for the run'}): warm-up "
                 f"{n['warmup']} s …")
             run_load(stage, url, connections=max(8, 2 * workers), duration=n["warmup"], gzip=True)
-            for gzip, counts in ((True, n["connections"]), (False, n["plain_connections"])):
-                for connections in counts:
-                    figures = run_load(stage, url, connections=connections, duration=n["duration"], gzip=gzip)
-                    figures["builds"] = read_builds(web.build_log, *figures["window"])
-                    figures["mode"] = mode
-                    result["cached"].append(figures)
-                    say(f"    {mode} {'gzip' if gzip else 'plain'} c={connections}: {_load_line(figures)}")
+            plan = [(True, connections, None) for connections in n["connections"]]
+            plan += [(False, connections, None) for connections in n["plain_connections"]]
+            plan += [(True, connections, n["rate"]) for connections in n["connections"] if n["rate"]]
+            for gzip, connections, rate in plan:
+                figures = run_load(stage, url, connections=connections, duration=n["duration"], gzip=gzip, rate=rate)
+                figures["builds"] = read_builds(web.build_log, *figures["window"])
+                figures["mode"] = mode
+                result["cached"].append(figures)
+                paced = f" paced to {rate:,}/s" if rate else ""
+                say(f"    {mode} {'gzip' if gzip else 'plain'}{paced} c={connections}: {_load_line(figures)}")
         finally:
             web.stop()
             stage.web = None
@@ -947,6 +957,8 @@ def goals(run):
             ok = (f["p50_ms"] <= GOALS["cached_p50_ms"] and f["p99_ms"] <= GOALS["cached_p99_ms"]
                   and f["rps"] >= GOALS["cached_rps"] and not sum(f["errors"].values()))
             mode = "warm, pinned" if f.get("mode") == "pinned" else "15 s expiry as shipped"
+            if f.get("paced_rps"):
+                mode += f", paced to {f['paced_rps']:,} req/s"
             out.append({"goal": f"status page cached ({mode}), {w['workers']} workers, {f['connections']} "
                                 f"connections (gzip)",
                         "target": f"p50 ≤ {GOALS['cached_p50_ms']} ms, p99 ≤ {GOALS['cached_p99_ms']} ms, "
@@ -1025,6 +1037,7 @@ def render(run, md=False):
             for f in w[kind]:
                 builds = f.get("builds", {})
                 label = kind if kind == "uncached" else "warm" if f.get("mode") == "pinned" else "15 s expiry"
+                label += f" (paced to {f['paced_rps']:,}/s)" if f.get("paced_rps") else ""
                 rows.append([f"{w['workers']}×{w['threads']}", label + ("" if f["gzip"] else " (no gzip)"),
                              f["connections"], f"{f['rps']:,.0f}", ("-" if f.get("min_ms") is None else f"{f['min_ms']:.1f}"), f"{f['p50_ms']:.1f}",
                              f"{f['p90_ms']:.1f}",
@@ -1125,6 +1138,8 @@ def parse(argv):
     parser.add_argument("--gen-workers", type=int, help="history generator processes (default 2)")
     parser.add_argument("--expiry", choices=["shipped", "pinned", "both"], default="both",
                         help="cached runs with the shipped 15 s expiry, with the page pinned warm, or both")
+    parser.add_argument("--rate", type=int, help="also run each cached gzip load paced to about this many "
+                                                 "requests/s in all (wrk's delay(); e.g. 1000, the goal's rate)")
     parser.add_argument("--skip-uncached", action="store_true", help="no uncached (DummyCache) gunicorn runs")
     parser.add_argument("--skip-dashboard", action="store_true", help="no 800 more monitors, no dashboard")
     parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, the SQLite file)")
@@ -1164,8 +1179,8 @@ def main(argv=None):
     ensure_wrk(say)
     dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     base = {key: getattr(args, key) for key in ("quick", "duration", "connections", "web_workers", "threads", "public",
-                                                "monitors", "days", "gen_workers", "keep", "expiry", "skip_uncached",
-                                                "skip_dashboard")}
+                                                "monitors", "days", "gen_workers", "keep", "expiry", "rate",
+                                                "skip_uncached", "skip_dashboard")}
     cfgs = [{**base, "db": db} for db in dbs]
     total = sum(estimate(cfg) for cfg in cfgs)
     say(f"Vigil pages bench (status page and dashboard): {len(cfgs)} run(s), about {total / 60:.0f} min; load "
