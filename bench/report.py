@@ -433,8 +433,7 @@ def _run_name(run):
 
 def markdown(document):
     """The figures of one results file as Markdown tables."""
-    pages_runs = [run for run in document["runs"] if run.get("scenario") == "pages" or "pages" in run.get("label", "")]
-    if pages_runs and len(pages_runs) == len(document["runs"]):
+    if document["runs"] and all(run.get("scenario") == "pages" for run in document["runs"]):
         from bench import pages  # the pages scenario writes runs of its own shape
 
         return pages.markdown(document)

@@ -121,24 +121,22 @@ def pack(entries, hour):
     return json.dumps([_packed_row(entry, hour) for entry in entries], separators=(",", ":"))
 
 
-def append(text, entry, hour):
-    """`text` (packed, sorted) with one more entry, as `pack` would write the lot. The usual
-    case, the newest check, is appended to the text as it is; one older than the newest is
-    sorted in by a full unpack and pack."""
+def packed_rows(text):
+    """A packed hour as its rows, for `append` and `latencies_of`."""
+    return json.loads(text) if text else []
+
+
+def append(rows, entry, hour):
+    """Put one more entry into an hour's packed rows (kept in time order) and return the
+    packed text, as `pack` would write the lot: the hour is parsed once per check, and no
+    entry is built for the checks already in it."""
     row = _packed_row(entry, hour)
-    if not text or text == "[]":
-        return json.dumps([row], separators=(",", ":"))
-    rows = json.loads(text)
-    if row[0] < rows[-1][0]:
-        return pack(sorted([*unpack(text, hour), entry], key=lambda e: e.at), hour)
-    return text[:-1] + "," + json.dumps(row, separators=(",", ":")) + "]"
+    rows.insert(bisect.bisect_right(rows, row[0], key=lambda packed: packed[0]), row)
+    return json.dumps(rows, separators=(",", ":"))
 
 
-def packed_latencies(text):
-    """The latencies of a packed hour, without building its entries."""
-    if not text:
-        return []
-    return [row[2] for row in json.loads(text) if len(row) > 2 and row[2] is not None]
+def latencies_of(rows):
+    return [row[2] for row in rows if len(row) > 2 and row[2] is not None]
 
 
 def _packed_row(entry, hour):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from monitors.checks.base import Outcome
 from monitors.engine import record_outcomes
 from monitors.history import (
-    DAY, HOUR, Entry, Histogram, append, day_of, hour_of, pack, packed_latencies, percentile, spans_of, split, unpack,
+    DAY, HOUR, Entry, Histogram, append, day_of, hour_of, latencies_of, pack, packed_rows, percentile, spans_of, split, unpack,
 )
 from monitors.models import DailyRollup, HourlyRollup, Monitor
 from monitors.services import monitor_save
@@ -100,12 +100,12 @@ def test_appending_writes_what_packing_the_whole_hour_writes():
     entries = an_hour_of_entries(hour)
     text = ""
     for entry in entries:
-        text = append(text, entry, hour)
+        text = append(packed_rows(text), entry, hour)
     assert text == pack(entries, hour)
-    assert packed_latencies(text) == [12.3, 9.0, 800.0, 0.0]
+    assert latencies_of(packed_rows(text)) == [12.3, 9.0, 800.0, 0.0]
 
     late = Entry(hour + timedelta(seconds=100), "up", 40.0)  # older than the newest
-    assert unpack(append(text, late, hour), hour) == sorted([*entries, late], key=lambda e: e.at)
+    assert unpack(append(packed_rows(text), late, hour), hour) == sorted([*entries, late], key=lambda e: e.at)
 
 
 def test_histogram_percentile_is_within_five_percent_above_the_exact_one():

@@ -65,9 +65,10 @@ class HourlyRollup(Rollup):
 
     def add_check(self, entry):
         super().add_check(entry)
-        self.results = history.append(self.results, entry, self.start)
+        rows = history.packed_rows(self.results)
+        self.results = history.append(rows, entry, self.start)
         if entry.latency_ms is not None:
-            self.latency_p95 = history.percentile(history.packed_latencies(self.results), 95)
+            self.latency_p95 = history.percentile(history.latencies_of(rows), 95)
 
     def entries(self):
         return history.unpack(self.results, self.start)
