@@ -1,4 +1,6 @@
-"""Absolute links put in messages: the incident's page and a signed acknowledgement link.
+"""Absolute links put in messages: the incident's page, its post-mortem form and a signed
+acknowledgement link. Every one lands on a page its reader can act on (signing in first if
+needed), never on the admin.
 
 The acknowledgement link is its own credential (no login), so it is signed, salted and
 expires; it names only the incident.
@@ -15,7 +17,11 @@ ACK_MAX_AGE = timedelta(days=7)
 
 
 def incident_url(incident):
-    return settings.VIGIL_BASE_URL + reverse("admin:incidents_incident_change", args=[incident.pk])
+    return settings.VIGIL_BASE_URL + incident.get_absolute_url()
+
+
+def postmortem_url(incident):
+    return settings.VIGIL_BASE_URL + reverse("incidents-postmortem", args=[incident.ref])
 
 
 def ack_token(incident):

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.urls import reverse
 
 from incidents.crypto import EncryptedTextField
 
@@ -234,6 +235,9 @@ class Incident(models.Model):
     def __str__(self):
         return f"{self.ref} {self.title}"
 
+    def get_absolute_url(self):
+        return reverse("incidents-page", args=[self.ref])
+
     @property
     def is_open(self):
         return self.status != self.Status.RESOLVED
@@ -284,7 +288,8 @@ class Notification(models.Model):
 
     `payload` holds everything a sender needs, rendered when the row is written:
     title, text, severity, kind, source, status, duration_seconds, incident, incident_url,
-    ack_url, runbook_url, occurred_at. Senders never read other tables for content.
+    ack_url, runbook_url, occurred_at (and postmortem_url on post-mortem reminders). Senders
+    never read other tables for content.
     """
 
     class Kind(models.TextChoices):

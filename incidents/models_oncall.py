@@ -10,6 +10,7 @@ from datetime import time
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.urls import reverse
 
 __all__ = ["Runbook", "Rotation", "RotationMember", "RotationOverride"]
 
@@ -33,6 +34,9 @@ class Runbook(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("runbook", args=[self.pk])
 
 
 class Weekday(models.IntegerChoices):

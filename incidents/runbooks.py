@@ -28,7 +28,7 @@ def render_markdown(text):
 
 
 def runbook_url(runbook):
-    return settings.VIGIL_BASE_URL + reverse("runbook", args=[runbook.pk])
+    return settings.VIGIL_BASE_URL + runbook.get_absolute_url()
 
 
 class RunbookIndex:
@@ -94,6 +94,12 @@ def runbook_link(source_key, rules):
 def _page(request, runbook):
     body = render_markdown(runbook.body) if runbook else ""
     return render(request, "incidents/runbook.html", {"runbook": runbook, "body": body})
+
+
+@role_required(Role.STAFF)
+def runbook_list(request):
+    runbooks = Runbook.objects.prefetch_related("sources", "rules").order_by("title")
+    return render(request, "incidents/runbooks.html", {"runbooks": runbooks})
 
 
 @role_required(Role.STAFF)

@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from incidents import delivery
 from incidents.lifecycle import allocate_refs, incident_resolve
+from incidents.links import postmortem_url
 from incidents.messages import incident_payload, queued_text
 from incidents.models import Channel, Incident, Notification, PostMortem, Source, TimelineEntry
 
@@ -129,4 +130,5 @@ def _reminder_payload(incident, now):
                                source_name=source.name if source else incident.source_key)
     payload["title"] = f"Post-mortem due: {incident.ref} {incident.title}"
     payload["text"] = "A post-mortem is expected for this incident and none is published yet."
+    payload["postmortem_url"] = postmortem_url(incident)
     return payload

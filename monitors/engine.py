@@ -84,14 +84,15 @@ def record_outcomes(checked):
                 continue
             if live.paused or live.status not in RECORDABLE or _older_than_last(live, started):
                 status = Status.UP if outcome.ok else Status.DOWN
-                recorded.append(Recorded(live.pk, live.interval, None, _entry(status, outcome, started, False)))
+                recorded.append(Recorded(live.pk, live.interval, None, _entry(status, outcome, started, False),
+                                         outcome.gauge))
                 continue
             before = Before.of(live)
             _apply(live, outcome, started)
             live.in_maintenance = in_window(live.pk, started)
             was_flapping = live.flapping if live.in_maintenance else _track_flapping(live)
             entry = _entry(live.status, outcome, started, live.in_maintenance)
-            recorded.append(Recorded(live.pk, live.interval, before.previous_entry(), entry))
+            recorded.append(Recorded(live.pk, live.interval, before.previous_entry(), entry, outcome.gauge))
             changes.extend(_state_changes(live, before, outcome, started))
             events.extend(_events(live, before, outcome, started, was_flapping))
         add_to_rollups(recorded)

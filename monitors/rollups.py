@@ -7,7 +7,7 @@ from monitors.history import DAY, HOUR, Entry, day_of, hour_of, span_between, sp
 from monitors.models import DailyRollup, HourlyRollup
 
 ROLLUP_FIELDS = [
-    *HourlyRollup.SUM_FIELDS, "latency_max", "latency_p95",
+    *HourlyRollup.SUM_FIELDS, "latency_max", "latency_p95", "gauge_max",
 ]
 
 
@@ -16,6 +16,7 @@ class Recorded(NamedTuple):
     interval: int
     previous: Entry | None  # the monitor's previous check, as it left the monitor
     entry: Entry
+    gauge: float | None = None  # the checker's Outcome.gauge
 
 
 def add_to_rollups(recorded):
@@ -32,7 +33,7 @@ def add_to_rollups(recorded):
             span = span_between(item.previous, item.entry.at, interval=item.interval)
             for start, seconds in split(span, unit) if span else ():
                 _row(rows, model, item.monitor_id, start).add_span(span.category, seconds)
-            _row(rows, model, item.monitor_id, floor(item.entry.at)).add_check(item.entry)
+            _row(rows, model, item.monitor_id, floor(item.entry.at)).add_check(item.entry, item.gauge)
         _upsert(model, rows.values())
 
 

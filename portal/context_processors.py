@@ -1,7 +1,7 @@
 """What every page's frame needs: branding, the viewer's role, and the system banner."""
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q, Window
 
 from core.roles import Role, role_of
 from monitors.models import Monitor, Status
@@ -17,17 +17,33 @@ def vigil(request):
     }
 
 
+BANNER_NAMES = 3
+
+
 def system_banner():
-    """A line while anything is down or in maintenance, else None. One query, read only when
-    a page shows it (signed-in pages)."""
-    counts = Monitor.objects.active().aggregate(
-        down=Count("pk", filter=Q(status=Status.DOWN, in_maintenance=False)),
-        maintenance=Count("pk", filter=Q(in_maintenance=True)),
+    """A line naming what is down (else what is in maintenance), or None. One query, read
+    only when a page shows it (signed-in pages): the first names of the group that matters,
+    each row carrying its group's total."""
+    rows = list(
+        Monitor.objects.active()
+        .filter(Q(status=Status.DOWN, in_maintenance=False) | Q(in_maintenance=True))
+        .annotate(total=Window(Count("pk"), partition_by=[F("in_maintenance")]))
+        .order_by("in_maintenance", "name")
+        .values_list("name", "in_maintenance", "total")[:BANNER_NAMES]
     )
-    if counts["down"]:
-        noun = "monitor is" if counts["down"] == 1 else "monitors are"
-        return {"kind": "down", "text": f"{counts['down']} {noun} down."}
-    if counts["maintenance"]:
-        noun = "monitor is" if counts["maintenance"] == 1 else "monitors are"
-        return {"kind": "maintenance", "text": f"{counts['maintenance']} {noun} in maintenance."}
-    return None
+    if not rows:
+        return None
+    held = rows[0][1]
+    names = [name for name, in_maintenance, _ in rows if in_maintenance == held]
+    if held:
+        return {"kind": "maintenance", "text": affected_text(rows[0][2], names, "in maintenance")}
+    return {"kind": "down", "text": affected_text(rows[0][2], names, "down")}
+
+
+def affected_text(count, names, state):
+    """'2 monitors are down: api, web.' or, past the names shown, '… api, db, web and 4 more.'"""
+    noun = "monitor is" if count == 1 else "monitors are"
+    listed = ", ".join(names)
+    if count > len(names):
+        listed += f" and {count - len(names)} more"
+    return f"{count} {noun} {state}: {listed}."

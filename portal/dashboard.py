@@ -14,6 +14,7 @@ from incidents.selectors import open_action_items
 from monitors.models import Status
 from portal import dashboard_data as data
 from portal import kpis
+from portal.database_panel import database_rows
 
 RECENT_INCIDENTS_SHOWN = 10
 ACTION_ITEMS_SHOWN = 20
@@ -46,6 +47,7 @@ def panels(now):
         "incidents": _recent_incidents(now),
         "delivery": data.delivery_health(now),
         "backups": data.latest_verifications(),
+        "databases": database_rows(rows, now),
         "kpis": _kpis(rows, errors),
         "severity_kpis": kpis.severity_kpis(kpis.incident_times(now)),
         "action_items": list(open_action_items()[:ACTION_ITEMS_SHOWN]),

@@ -9,6 +9,7 @@ from core.permissions import role_required
 from core.roles import Role
 from incidents.oncall import on_call_summary
 from portal import dashboard_data as data
+from portal.database_panel import database_rows
 
 
 @never_cache
@@ -23,6 +24,7 @@ def internal_status(request):
         "counts": data.status_counts(rows),
         "incidents": data.open_incidents(),
         "backups": data.latest_verifications(),
+        "databases": database_rows(rows, now),
         "on_call": on_call_summary(now),
     }
     return render(request, "status/internal.html", context)

@@ -10,6 +10,7 @@ by inserting its WeeklyReport row (unique), so several clusters never send it tw
 import logging
 from datetime import UTC, datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -17,6 +18,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.durations import human_duration
+from incidents.links import incident_url
 from incidents.models import Incident
 from incidents.selectors import open_action_items
 from monitors.models import Monitor
@@ -86,6 +88,7 @@ def report_context(until):
     return {
         "since": since,
         "until": until,
+        "base_url": settings.VIGIL_BASE_URL,
         "incidents": incidents,
         "ack_breaches": sum(row.ack_breach for row in incidents),
         "resolve_breaches": sum(row.resolve_breach for row in incidents),
@@ -100,6 +103,7 @@ class IncidentRow:
     def __init__(self, incident, now):
         sla = kpis.ACK_SLA[incident.severity]
         self.incident = incident
+        self.url = incident_url(incident)
         self.acknowledged_after = _delay(incident.opened_at, incident.acknowledged_at)
         self.resolved_after = _delay(incident.opened_at, incident.resolved_at)
         self.ack_breach = kpis.is_breach(incident.opened_at, incident.acknowledged_at, sla, now)

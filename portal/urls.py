@@ -52,6 +52,7 @@ urlpatterns = [
     path("incidents/<str:ref>/postmortem/", incident_pages.postmortem_edit, name="incidents-postmortem"),
     path("incidents/<str:ref>/postmortem.md", incident_pages.postmortem_export, name="incidents-postmortem-md"),
     path("incidents/<str:ref>/postmortem/public/", incident_pages.postmortem_public, name="incidents-postmortem-public"),
+    path("runbooks/", incident_runbooks.runbook_list, name="runbooks"),
     path("runbooks/<int:pk>/", incident_runbooks.runbook_page, name="runbook"),
     path("runbooks/match/", incident_runbooks.runbook_match, name="runbook-match"),
     path("api/", include("portal.api_urls")),

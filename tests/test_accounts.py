@@ -199,7 +199,7 @@ def test_the_banner_shows_on_signed_in_pages_while_a_monitor_is_down(role_client
     assert "system-banner" not in role_clients["staff"].get("/status/internal/").content.decode()
     Monitor.objects.filter(pk=monitor.pk).update(status="down")
     page = role_clients["staff"].get("/status/internal/").content.decode()
-    assert 'id="system-banner"' in page and "1 monitor is down." in page
+    assert 'id="system-banner"' in page and "1 monitor is down: db." in page
 
 
 def test_the_admin_shows_the_banner_too(admin_client):
@@ -209,7 +209,7 @@ def test_the_admin_shows_the_banner_too(admin_client):
     monitor = monitor_save(Monitor(name="db", kind="tcp", host="127.0.0.1", port=5432))
     Monitor.objects.filter(pk=monitor.pk).update(in_maintenance=True)
     page = admin_client.get("/admin/").content.decode()
-    assert 'id="system-banner"' in page and "1 monitor is in maintenance." in page
+    assert 'id="system-banner"' in page and "1 monitor is in maintenance: db." in page
     assert "Vigil administration" in page
 
 

@@ -64,7 +64,7 @@ def test_a_problem_opens_an_incident_and_tells_every_enabled_channel_once(channe
     assert payload["title"] == "api is down"
     assert payload["text"] == "connection refused"
     assert (payload["source"], payload["severity"], payload["incident"]) == ("api", "P1", incident.ref)
-    assert payload["incident_url"].endswith(f"/admin/incidents/incident/{incident.pk}/change/")
+    assert payload["incident_url"].endswith(f"/incidents/{incident.ref}/")
     assert "/incidents/ack/" in payload["ack_url"]
     assert list(incident.timeline.values_list("kind", "text")) == [
         ("opened", "Opened: api is down"), ("notification", "Message to mail queued"), ("notification", "Message to slack queued"),

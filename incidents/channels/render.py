@@ -22,6 +22,7 @@ def links(payload):
     pairs = [
         (f"Incident {payload.get('incident') or ''}".strip(), payload.get("incident_url")),
         ("Acknowledge", payload.get("ack_url")),
+        ("Post-mortem", payload.get("postmortem_url")),
         ("Runbook", payload.get("runbook_url")),
     ]
     return [(label, url) for label, url in pairs if url]

@@ -10,20 +10,23 @@ class Outcome:
     `ok` is None when there is no verdict yet (a heartbeat still waiting for its first
     ping): nothing is recorded and the status stays as it is.
     `facts` holds kind-specific figures (TLS days left, PostgreSQL connections, …).
+    `gauge` is the one figure of a kind worth a trend (PostgreSQL: connections in use):
+    each hour keeps its highest reading.
     """
 
     ok: bool | None
     response_time_ms: float | None = None
     detail: str = ""
     facts: dict = field(default_factory=dict)
+    gauge: float | None = None
 
     @classmethod
-    def up(cls, response_time_ms=None, detail="", **facts):
-        return cls(True, response_time_ms, detail[:500], facts)
+    def up(cls, response_time_ms=None, detail="", gauge=None, **facts):
+        return cls(True, response_time_ms, detail[:500], facts, gauge)
 
     @classmethod
-    def down(cls, detail, response_time_ms=None, **facts):
-        return cls(False, response_time_ms, detail[:500], facts)
+    def down(cls, detail, response_time_ms=None, gauge=None, **facts):
+        return cls(False, response_time_ms, detail[:500], facts, gauge)
 
     @classmethod
     def pending(cls, detail):

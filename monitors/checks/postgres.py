@@ -43,9 +43,10 @@ def check(monitor):
                 facts = _stats(conn)
         except (psycopg.Error, OSError) as exc:
             return Outcome.down(_describe(exc, deadline, secrets), response_time_ms=deadline.elapsed_ms())
+    gauge = facts.get("connections")
     if verdict:
-        return Outcome.down(verdict, response_time_ms=elapsed, **facts)
-    return Outcome.up(response_time_ms=elapsed, detail="query ok", **facts)
+        return Outcome.down(verdict, response_time_ms=elapsed, gauge=gauge, **facts)
+    return Outcome.up(response_time_ms=elapsed, detail="query ok", gauge=gauge, **facts)
 
 
 def guarded_hostaddr(params, deadline):

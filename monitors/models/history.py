@@ -28,6 +28,7 @@ class Rollup(models.Model):
     latency_sum = models.FloatField(default=0)
     latency_max = models.FloatField(null=True)
     latency_p95 = models.FloatField(null=True)
+    gauge_max = models.FloatField(null=True, help_text="The highest gauge reading (PostgreSQL: connections in use).")
 
     SUM_FIELDS = ("checks", "ups", "up_seconds", "down_seconds", "maintenance_seconds", "latency_count", "latency_sum")
 
@@ -38,8 +39,10 @@ class Rollup(models.Model):
         field = f"{category}_seconds"
         setattr(self, field, getattr(self, field) + seconds)
 
-    def add_check(self, entry):
+    def add_check(self, entry, gauge=None):
         self.checks += 1
+        if gauge is not None:
+            self.gauge_max = max(self.gauge_max if self.gauge_max is not None else gauge, gauge)
         self.ups += history.is_ok(entry.status)
         if entry.latency_ms is not None:
             self.latency_count += 1
@@ -63,8 +66,8 @@ class HourlyRollup(Rollup):
         constraints = [models.UniqueConstraint(fields=["monitor", "start"], name="hourly_rollup_unique")]
         indexes = [models.Index(fields=["start"], name="hourly_rollup_start_idx")]
 
-    def add_check(self, entry):
-        super().add_check(entry)
+    def add_check(self, entry, gauge=None):
+        super().add_check(entry, gauge)
         rows = history.packed_rows(self.results)
         self.results = history.append(rows, entry, self.start)
         if entry.latency_ms is not None:
@@ -84,8 +87,8 @@ class DailyRollup(Rollup):
         constraints = [models.UniqueConstraint(fields=["monitor", "start"], name="daily_rollup_unique")]
         indexes = [models.Index(fields=["start"], name="daily_rollup_start_idx")]
 
-    def add_check(self, entry):
-        super().add_check(entry)
+    def add_check(self, entry, gauge=None):
+        super().add_check(entry, gauge)
         if entry.latency_ms is not None:
             hist = history.Histogram.loads(self.latency_hist)
             hist.add(entry.latency_ms)
