@@ -12,16 +12,16 @@ from backups.models import BackupSource, Status, VerificationRun
 from backups.services import backup_source_save
 from core.permissions import ReadOnly, SuperAdminOnly
 
-COLOURS = {Status.SUCCESS: "#2e7d32", Status.WARNING: "#b8860b", Status.FAILURE: "#c62828"}
-RESULT_COLOURS = {"passed": "#2e7d32", "warning": "#b8860b", "failed": "#c62828", "skipped": "#616161"}
+COLOURS = {Status.SUCCESS: "#2e7d32", Status.WARNING: "#8d6708", Status.FAILURE: "#c62828"}
+RESULT_COLOURS = {"passed": "#2e7d32", "warning": "#8d6708", "failed": "#c62828", "skipped": "#616161"}
 
 
 def badge(status, label=None, colours=COLOURS):
     if not status:
-        return format_html('<span style="color:#9e9e9e">{}</span>', "not verified")
+        return format_html('<span style="color:#5f6673">{}</span>', "not verified")
     return format_html(
         '<span style="background:{};color:#fff;padding:1px 7px;border-radius:8px;white-space:nowrap">{}</span>',
-        colours.get(status, "#9e9e9e"), label or status,
+        colours.get(status, "#5f6673"), label or status,
     )
 
 

@@ -50,7 +50,8 @@ class StatusForm(forms.Form):
 
 
 class SeverityForm(forms.Form):
-    severity = forms.ChoiceField(choices=Severity.choices)
+    # Shown under a "Severity" heading, without a label of its own.
+    severity = forms.ChoiceField(choices=Severity.choices, widget=forms.Select(attrs={"aria-label": "Severity"}))
 
 
 class PostMortemForm(forms.ModelForm):
@@ -72,6 +73,7 @@ class PostMortemForm(forms.ModelForm):
         widgets = {name: forms.Textarea(attrs={"rows": 4})
                    for name in ("features_unavailable", "root_cause", "resolution_steps", "prevention")}
         labels = {"public_link": "Link it from the public status page once published"}
+        help_texts = {"public_link": ""}  # the label says it all
 
     def __init__(self, *args, publishing=False, **kwargs):
         super().__init__(*args, **kwargs)
@@ -92,6 +94,7 @@ class ActionItemForm(forms.ModelForm):
         fields = ["description", "owner", "owner_name", "due_date", "done"]
         widgets = {"due_date": forms.DateInput(attrs={"type": "date"})}
         labels = {"owner_name": "or owner's name"}
+        help_texts = {"owner_name": ""}  # the column's heading says it
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,4 +107,17 @@ class ActionItemForm(forms.ModelForm):
         return data
 
 
-ActionItemFormSet = forms.inlineformset_factory(PostMortem, ActionItem, form=ActionItemForm, extra=2, can_delete=True)
+class BaseActionItemFormSet(forms.BaseInlineFormSet):
+    """The items are the rows of a table whose column headings are the labels, so each
+    input is named for screen readers: "Owner, item 2"."""
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        row = "" if index is None else f", item {index + 1}"  # None: the empty form
+        for field in form.fields.values():
+            if not field.widget.is_hidden:
+                field.widget.attrs["aria-label"] = f"{field.label}{row}"
+
+
+ActionItemFormSet = forms.inlineformset_factory(PostMortem, ActionItem, form=ActionItemForm,
+                                                formset=BaseActionItemFormSet, extra=2, can_delete=True)

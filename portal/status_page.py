@@ -43,8 +43,8 @@ ACCEPTS_GZIP = re.compile(r"\bgzip\b")
 BAR_PITCH, BAR_HEIGHT = 4, 30
 CHART_STEP, CHART_HEIGHT = 10, 40
 BADGE_COLOURS = {
-    "operational": "#2e7d32", "degraded": "#b8860b", "outage": "#c62828",
-    "maintenance": "#1565c0", "paused": "#9e9e9e", "unknown": "#9e9e9e",
+    "operational": "#2e7d32", "degraded": "#8d6708", "outage": "#c62828",
+    "maintenance": "#1565c0", "paused": "#5f6673", "unknown": "#5f6673",
 }
 
 

@@ -88,7 +88,7 @@ def test_list_shows_every_kind_with_a_query_count_that_does_not_grow(admin_clien
         assert kind.label in page
     assert "monitor-029" in page
     assert "team-2" in page  # tags column
-    assert "background:#9e9e9e" in page  # the "not checked" badge
+    assert "background:#5f6673" in page  # the "not checked" badge
 
 
 def test_list_filters_and_search(admin_client):

@@ -23,11 +23,12 @@ from monitors.services import (
 from monitors.slo import burn_rates, label, recent_spans
 from monitors.uptime import EMPTY, objective, recent_results, summaries
 
+# White text reads at 4.5:1 or more on each (the pages' stylesheet uses the same colours).
 STATUS_COLOURS = {
-    Status.NOT_CHECKED: "#9e9e9e",
+    Status.NOT_CHECKED: "#5f6673",
     Status.UP: "#2e7d32",
-    Status.DEGRADED: "#b8860b",
-    Status.SEEMS_DOWN: "#ef6c00",
+    Status.DEGRADED: "#8d6708",
+    Status.SEEMS_DOWN: "#c2410c",
     Status.DOWN: "#c62828",
     Status.PAUSED: "#616161",
     Status.MAINTENANCE: "#1565c0",
@@ -37,7 +38,7 @@ STATUS_COLOURS = {
 def badge(status):
     return format_html(
         '<span style="background:{};color:#fff;padding:1px 7px;border-radius:8px;white-space:nowrap">{}</span>',
-        STATUS_COLOURS.get(status, "#9e9e9e"),
+        STATUS_COLOURS.get(status, "#5f6673"),
         Status(status).label,
     )
 
