@@ -143,7 +143,7 @@ class MonitorFamilies:
                          "in maintenance), else 1")
         self.paused = _gauge("vigil_monitor_paused", "1 if the monitor is paused (not checked), else 0")
         self.in_maintenance = _gauge("vigil_monitor_in_maintenance",
-                                     "1 while a maintenance window covers the monitor, else 0")
+                                     "1 while a maintenance window covers the monitor (not paused), else 0")
         self.code = _gauge("vigil_monitor_status_code", STATUS_CODE_HELP)
         self.latency = _gauge("vigil_monitor_response_time_seconds", "Response time of the last check")
         self.latency_ms = _gauge("vigil_monitor_response_time_ms", "Deprecated, use "
@@ -154,7 +154,7 @@ class MonitorFamilies:
         labels = [str(monitor.pk), monitor.name, monitor.kind]
         self.up.add_metric(labels, 0 if alerted_down(monitor) else 1)
         self.paused.add_metric(labels, int(monitor.paused))
-        self.in_maintenance.add_metric(labels, int(monitor.in_maintenance))
+        self.in_maintenance.add_metric(labels, int(monitor.shown_status == Status.MAINTENANCE))
         self.code.add_metric(labels, monitor.status_code)
         if monitor.response_time_ms is not None:
             self.latency.add_metric(labels, monitor.response_time_ms / 1000)
