@@ -4,12 +4,10 @@ Without parameters: one row per month × severity of the last 12 months (zeros i
 oldest first. With `?table=monitors`: one row per monitor with incidents in that time.
 """
 
-import csv
-
-from django.http import HttpResponse
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from core.csv_export import csv_response
 from core.permissions import role_required
 from core.roles import Role
 from portal import kpis
@@ -23,8 +21,8 @@ MONITOR_HEADER = ["monitor", "source_key", "incidents_last_30_days", "incidents_
 def kpis_csv(request):
     now = timezone.now()
     if request.GET.get("table") == "monitors":
-        return _csv("vigil-incidents-per-monitor.csv", MONITOR_HEADER, monitor_rows(now))
-    return _csv("vigil-kpis.csv", MONTH_HEADER, month_rows(now))
+        return csv_response("vigil-incidents-per-monitor.csv", MONITOR_HEADER, monitor_rows(now))
+    return csv_response("vigil-kpis.csv", MONTH_HEADER, month_rows(now))
 
 
 def month_rows(now):
@@ -35,11 +33,3 @@ def month_rows(now):
 def monitor_rows(now):
     return [[row.name, row.key, row.last_30_days, row.last_12_months] for row in kpis.incidents_per_monitor(now)]
 
-
-def _csv(filename, header, rows):
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    writer = csv.writer(response)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return response

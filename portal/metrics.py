@@ -3,11 +3,16 @@
 A collector reads everything afresh per scrape (no counters kept in a process, so any
 gunicorn worker answers the same) in a fixed number of queries, however many monitors:
 
-- per monitor (labels `id`, `name`, `kind`; never a URL, host or secret):
-  `vigil_monitor_up` (1 up, degraded or seems down, 0 down; absent while paused, not
-  checked yet or in maintenance), `vigil_monitor_status_code` (as in the API),
-  `vigil_monitor_response_time_ms` (last check), `vigil_monitor_uptime_ratio{window}`
-  (24h, 30d; absent with no data);
+- per monitor (labels `id`, `name`, `kind`; never a URL, host or secret), a series for
+  every monitor in each of: `vigil_monitor_up` (0 exactly when Vigil alerts that the
+  monitor is down: its state is down, it is not paused and no maintenance window covers
+  it; 1 otherwise, so also while paused, in maintenance or not checked yet),
+  `vigil_monitor_paused` and `vigil_monitor_in_maintenance` (1 or 0: why an `up` of 1
+  may not mean up), `vigil_monitor_status_code` (as in the API);
+  `vigil_monitor_response_time_seconds` (last check; absent before the first) and
+  `vigil_monitor_uptime_ratio{window}` (24h, 30d; absent with no data).
+  `vigil_monitor_response_time_ms` is the same response time under its old name, for
+  existing dashboards (deprecated; off with METRICS_DEPRECATED_NAMES=false);
 - `vigil_checks_last_hour`: checks run in the last full clock hour;
 - `vigil_notifications_sent_total`, `vigil_notifications_failed_total` (gave up),
   `vigil_notifications_pending`, `vigil_delivery_attempts_total{outcome}`;
@@ -40,7 +45,6 @@ from portal.client_ip import client_ip
 
 log = logging.getLogger(__name__)
 
-UP = {Status.UP: 1, Status.DEGRADED: 1, Status.SEEMS_DOWN: 1, Status.DOWN: 0}
 UPTIME_WINDOWS = ("24h", "30d")
 MONITOR_LABELS = ["id", "name", "kind"]
 STATUS_CODE_HELP = ", ".join(f"{code} {Status(status).label.lower()}" for status, code in sorted(
@@ -125,28 +129,53 @@ def monitor_families():
         "id", "name", "kind", "status", "paused", "in_maintenance", "response_time_ms"
     ).order_by("pk"))
     found = summaries([monitor.pk for monitor in monitors])
-    up = GaugeMetricFamily("vigil_monitor_up", "1 if the monitor is up, 0 if down", labels=MONITOR_LABELS)
-    code = GaugeMetricFamily("vigil_monitor_status_code", STATUS_CODE_HELP, labels=MONITOR_LABELS)
-    latency = GaugeMetricFamily("vigil_monitor_response_time_ms", "Response time of the last check",
-                                labels=MONITOR_LABELS)
-    uptime = GaugeMetricFamily("vigil_monitor_uptime_ratio", "Uptime over the window, 0 to 1",
-                               labels=[*MONITOR_LABELS, "window"])
+    families = MonitorFamilies()
     for monitor in monitors:
+        families.add(monitor, found.get(monitor.pk, EMPTY))
+    return families.all()
+
+
+class MonitorFamilies:
+    """The per-monitor gauges, one sample per monitor added (a few only with data)."""
+
+    def __init__(self):
+        self.up = _gauge("vigil_monitor_up", "0 if Vigil alerts that the monitor is down (down, not paused, not "
+                         "in maintenance), else 1")
+        self.paused = _gauge("vigil_monitor_paused", "1 if the monitor is paused (not checked), else 0")
+        self.in_maintenance = _gauge("vigil_monitor_in_maintenance",
+                                     "1 while a maintenance window covers the monitor (not paused), else 0")
+        self.code = _gauge("vigil_monitor_status_code", STATUS_CODE_HELP)
+        self.latency = _gauge("vigil_monitor_response_time_seconds", "Response time of the last check")
+        self.latency_ms = _gauge("vigil_monitor_response_time_ms", "Deprecated, use "
+                                 "vigil_monitor_response_time_seconds: response time of the last check in ms")
+        self.uptime = _gauge("vigil_monitor_uptime_ratio", "Uptime over the window, 0 to 1", "window")
+
+    def add(self, monitor, summary):
         labels = [str(monitor.pk), monitor.name, monitor.kind]
-        _monitor_samples(monitor, labels, found.get(monitor.pk, EMPTY), up, code, latency, uptime)
-    return [up, code, latency, uptime]
+        self.up.add_metric(labels, 0 if alerted_down(monitor) else 1)
+        self.paused.add_metric(labels, int(monitor.paused))
+        self.in_maintenance.add_metric(labels, int(monitor.shown_status == Status.MAINTENANCE))
+        self.code.add_metric(labels, monitor.status_code)
+        if monitor.response_time_ms is not None:
+            self.latency.add_metric(labels, monitor.response_time_ms / 1000)
+            self.latency_ms.add_metric(labels, monitor.response_time_ms)
+        for window in UPTIME_WINDOWS:
+            percent = summary.windows[window].uptime
+            if percent is not None:
+                self.uptime.add_metric([*labels, window], percent / 100)
+
+    def all(self):
+        families = [self.up, self.paused, self.in_maintenance, self.code, self.latency, self.uptime]
+        return families + [self.latency_ms] if settings.METRICS_DEPRECATED_NAMES else families
 
 
-def _monitor_samples(monitor, labels, summary, up, code, latency, uptime):
-    code.add_metric(labels, monitor.status_code)
-    if not monitor.paused and monitor.shown_status in UP:
-        up.add_metric(labels, UP[monitor.shown_status])
-    if monitor.response_time_ms is not None:
-        latency.add_metric(labels, monitor.response_time_ms)
-    for window in UPTIME_WINDOWS:
-        percent = summary.windows[window].uptime
-        if percent is not None:
-            uptime.add_metric([*labels, window], percent / 100)
+def _gauge(name, documentation, *more_labels):
+    return GaugeMetricFamily(name, documentation, labels=[*MONITOR_LABELS, *more_labels])
+
+
+def alerted_down(monitor):
+    """Down as Vigil alerts on it: not while paused or in maintenance."""
+    return monitor.shown_status == Status.DOWN and not monitor.paused
 
 
 def checks_family(now):

@@ -382,6 +382,9 @@ if SENTRY_ERROR_THRESHOLD < 1 or not 1 <= SENTRY_ERROR_WINDOW_MINUTES <= 60:
 # (CIDRs allowed); with neither it is off (404).
 METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
 METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=[])
+# Also serve names kept only for existing dashboards (vigil_monitor_response_time_ms);
+# false gives output `promtool check metrics` finds nothing to say about.
+METRICS_DEPRECATED_NAMES = env.bool("METRICS_DEPRECATED_NAMES", default=True)
 
 
 def _check_metrics_networks(values):

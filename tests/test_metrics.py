@@ -1,5 +1,7 @@
 """GET /metrics: Prometheus metrics for a scraper with the token or from an allowed address."""
 
+import shutil
+import subprocess
 from datetime import timedelta
 
 import pytest
@@ -129,25 +131,55 @@ def test_a_monitor_s_state_uptime_and_response_time(token):
 
     assert found[("vigil_monitor_up", labels(monitor))] == 1
     assert found[("vigil_monitor_status_code", labels(monitor))] == 2
+    assert found[("vigil_monitor_response_time_seconds", labels(monitor))] == 0.08
     assert found[("vigil_monitor_response_time_ms", labels(monitor))] == 80.0
     assert found[("vigil_monitor_uptime_ratio", labels(monitor, window="24h"))] == 1.0
     assert found[("vigil_monitor_uptime_ratio", labels(monitor, window="30d"))] == 1.0
     assert found[("vigil_checks_last_hour", frozenset())] == 60
 
 
-def test_a_down_monitor_is_0_and_a_paused_one_has_no_up_sample(token):
+def test_a_down_monitor_is_0_and_a_paused_one_is_1_and_says_it_is_paused(token):
     down, paused = http_monitor("api"), http_monitor("batch")
     record_outcomes([(down, Outcome.down("HTTP 502", 30.0), timezone.now())])
+    record_outcomes([(paused, Outcome.down("HTTP 502", 30.0), timezone.now())])
     monitor_pause(paused)
     paused.refresh_from_db()
 
     found = samples(scrape())
 
     assert found[("vigil_monitor_up", labels(down))] == 0
+    assert found[("vigil_monitor_paused", labels(down))] == 0
     assert found[("vigil_monitor_status_code", labels(down))] == 9
-    assert ("vigil_monitor_up", labels(paused)) not in found
+    assert found[("vigil_monitor_up", labels(paused))] == 1
+    assert found[("vigil_monitor_paused", labels(paused))] == 1
+    assert found[("vigil_monitor_in_maintenance", labels(paused))] == 0
     assert found[("vigil_monitor_status_code", labels(paused))] == 0
-    assert ("vigil_monitor_uptime_ratio", labels(paused, window="24h")) not in found  # no data yet
+
+
+def test_a_down_monitor_in_maintenance_is_1_and_says_it_is_in_maintenance(token):
+    monitor = http_monitor("nightly")
+    record_outcomes([(monitor, Outcome.down("HTTP 502", 30.0), timezone.now())])
+    Monitor.objects.filter(pk=monitor.pk).update(in_maintenance=True)  # as the engine marks it in a window
+    monitor.refresh_from_db()
+    assert (monitor.status, monitor.in_maintenance) == ("down", True)
+
+    found = samples(scrape())
+
+    assert found[("vigil_monitor_up", labels(monitor))] == 1
+    assert found[("vigil_monitor_in_maintenance", labels(monitor))] == 1
+    assert found[("vigil_monitor_paused", labels(monitor))] == 0
+    assert found[("vigil_monitor_status_code", labels(monitor))] == 5
+
+
+def test_a_monitor_not_checked_yet_has_every_state_series_but_no_response_time(token):
+    monitor = http_monitor("new")
+
+    found = samples(scrape())
+
+    assert found[("vigil_monitor_up", labels(monitor))] == 1
+    assert found[("vigil_monitor_status_code", labels(monitor))] == 1
+    assert ("vigil_monitor_response_time_seconds", labels(monitor)) not in found
+    assert ("vigil_monitor_uptime_ratio", labels(monitor, window="24h")) not in found  # no data yet
 
 
 def test_notifications_delivery_attempts_and_queue_depth(token):
@@ -196,3 +228,42 @@ def test_a_scrape_costs_the_same_queries_for_1_or_10_monitors(token):
 
     assert queries() == one
     assert one <= 8
+
+
+# Lint ------------------------------------------------------------------------------------------
+
+
+def promtool_problems(text):
+    """What `promtool check metrics` (Prometheus's own linter) says about `text`."""
+    promtool = shutil.which("promtool")
+    if promtool is None:
+        pytest.skip("promtool is not installed (Debian package `prometheus`; scripts/run-tests installs it)")
+    result = subprocess.run([promtool, "check", "metrics"], input=text, capture_output=True, text=True, timeout=60)
+    return result.returncode, (result.stdout + result.stderr).strip()
+
+
+def scrape_every_kind_of_monitor():
+    checked, down, paused = http_monitor("checked"), http_monitor("down"), http_monitor("paused")
+    now = timezone.now()
+    record_outcomes([(checked, Outcome.up(80.0), now), (down, Outcome.down("HTTP 502", 30.0), now)])
+    monitor_pause(paused)
+    http_monitor("not checked yet")
+    Channel.objects.create(name="ops", kind="email", recipients="ops@example.com")
+    return scrape().content.decode()
+
+
+def test_promtool_finds_no_problem_in_the_real_output(token, settings):
+    settings.METRICS_DEPRECATED_NAMES = False
+
+    text = scrape_every_kind_of_monitor()
+
+    assert "vigil_monitor_response_time_seconds{" in text and "vigil_monitor_response_time_ms" not in text
+    assert promtool_problems(text) == (0, "")
+
+
+def test_the_deprecated_ms_name_is_still_served_and_is_all_promtool_mentions(token):
+    text = scrape_every_kind_of_monitor()
+
+    assert "# HELP vigil_monitor_response_time_ms Deprecated, use vigil_monitor_response_time_seconds" in text
+    assert promtool_problems(text) == (
+        3, "vigil_monitor_response_time_ms metric names should not contain abbreviated units")

@@ -186,3 +186,52 @@ def test_deadlines_that_end_early_do_not_pile_up_in_the_reaper():
             with net.Deadline(60) as deadline:
                 deadline.watch(left)
     assert len(net.deadline._reaper._heap) <= 1001  # the reaper lives in monitors/net/deadline.py
+
+
+# IPv4 addresses carried inside IPv6 ones are judged as the IPv4 address itself.
+TEREDO_TO_LINK_LOCAL = "2001:0:4136:e378:8000:63bf:5601:5601"  # client 169.254.169.254 (XOR 0xffffffff)
+WRAPPED = [
+    ("64:ff9b::a9fe:a9fe", "169.254.169.254"),  # NAT64, well-known prefix
+    ("64:ff9b:1::a9fe:a9fe", "169.254.169.254"),  # NAT64, local-use prefix
+    ("2002:a9fe:a9fe::1", "169.254.169.254"),  # 6to4
+    (TEREDO_TO_LINK_LOCAL, "169.254.169.254"),  # Teredo client
+    ("2001:0:a9fe:a9fe::1", "169.254.169.254"),  # Teredo server
+    ("::a9fe:a9fe", "169.254.169.254"),  # IPv4-compatible
+]
+WRAPPED_PRIVATE = ["64:ff9b::7f00:1", "64:ff9b:1::a00:1", "2002:c0a8:101::1", "::10.1.2.3", "::ffff:127.0.0.1"]
+
+
+@pytest.mark.parametrize("address, ipv4", WRAPPED)
+def test_checks_refuse_ipv4_inside_nat64_6to4_teredo_and_compatible_addresses(address, ipv4):
+    assert net.blocked_reason(address) == net.blocked_reason(ipv4) == "link-local"
+
+
+@pytest.mark.parametrize("address", ["168.63.129.16", "192.0.0.192", "64:ff9b::a83f:8110", "2002:c000:c0::1"])
+def test_checks_refuse_azure_and_oracle_metadata_addresses(address):
+    assert net.blocked_reason(address) == "cloud metadata"
+
+
+@pytest.mark.parametrize("address, ipv4", WRAPPED)
+def test_channels_refuse_ipv4_inside_nat64_6to4_teredo_and_compatible_addresses(settings, address, ipv4):
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = False
+    assert net.channel_blocked_reason(address) == net.channel_blocked_reason(ipv4) is not None
+
+
+@pytest.mark.parametrize("address", WRAPPED_PRIVATE)
+def test_channels_refuse_private_ipv4_inside_ipv6(settings, address):
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = False
+    assert net.channel_blocked_reason(address) in {"loopback", "private"}
+
+
+@pytest.mark.parametrize("address", ["64:ff9b::5db8:d822", "2002:5db8:d822::1", "::ffff:93.184.216.34"])
+def test_channels_allow_public_ipv4_inside_ipv6(settings, address):
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = False
+    assert net.channel_blocked_reason(address) is None
+
+
+@pytest.mark.parametrize("host", ["64:ff9b::7f00:1", "[2002:7f00:1::1]"])
+def test_connect_with_the_channel_policy_refuses_loopback_inside_ipv6_before_connecting(settings, host):
+    settings.CHANNELS_ALLOW_PRIVATE_IPS = False
+    with net.Deadline(2) as deadline, pytest.raises(net.BlockedAddress, match=r"\(loopback\)$"):
+        net.connect(host, 80, deadline=deadline, policy=net.channel_blocked_reason)
+    assert not deadline._scheduled

@@ -15,8 +15,7 @@ from django.test import Client
 from portal import sentry_stats
 from portal.sentry_stats import NOT_CONFIGURED, SentryUnavailable, error_stats
 from tests.processes import child_env, manage
-from tests.servers import HTTPTarget
-from tests.test_settings import SentryReceiver
+from tests.servers import HTTPTarget, SentryReceiver
 
 TOKEN = "sntrys_test-token-7f3a9c"
 ORG = "acme"

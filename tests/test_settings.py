@@ -1,14 +1,11 @@
 """Settings from the environment: production checks and Sentry for Vigil's own errors."""
 
-import gzip
-import json
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from tests.processes import Cluster, child_env, cluster_env, manage
+from tests.servers import SentryReceiver
 
 PRODUCTION = {
     "DEBUG": "false",
@@ -35,37 +32,6 @@ def test_deploy_check_flags_the_development_defaults():
     result = manage("check", "--deploy", "--fail-level", "WARNING", env=child_env(DEBUG="true"))
     assert result.returncode != 0
     assert "DEBUG" in result.stderr
-
-
-class SentryReceiver:
-    """Accepts Sentry envelopes on loopback and keeps their items."""
-
-    def __init__(self):
-        self.items = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                if self.headers.get("Content-Encoding") == "gzip":
-                    body = gzip.decompress(body)
-                receiver.items.extend(json.loads(line) for line in body.splitlines() if line.startswith(b"{"))
-                self.send_response(200)
-                self.send_header("Content-Length", "2")
-                self.end_headers()
-                self.wfile.write(b"{}")
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-        self.dsn = f"http://public@127.0.0.1:{self.server.server_address[1]}/1"
-
-    def exceptions(self):
-        return [
-            value for item in self.items for value in item.get("exception", {}).get("values", [])
-        ]
 
 
 @pytest.fixture

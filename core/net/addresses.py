@@ -15,8 +15,16 @@ from django.conf import settings
 
 from .deadline import DeadlineExceeded
 
-CLOUD_METADATA = {ipaddress.ip_address("fd00:ec2::254"), ipaddress.ip_address("100.100.100.200")}
+# AWS (IPv6), Alibaba, Azure's wire server and Oracle Cloud; 169.254.169.254 is link-local.
+CLOUD_METADATA = {
+    ipaddress.ip_address(address)
+    for address in ("fd00:ec2::254", "100.100.100.200", "168.63.129.16", "192.0.0.192")
+}
 THIS_NETWORK = ipaddress.ip_network("0.0.0.0/8")
+# RFC 6052's well-known prefix and RFC 8215's local-use one, read as /96 (the IPv4 address
+# in the last 32 bits), the form NAT64 gateways and DNS64 use.
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
 # Link-local for checks (allowed with CHECKS_ALLOW_LINK_LOCAL), but never a channel's target.
 CHANNEL_METADATA = {ipaddress.ip_address("169.254.169.254"), ipaddress.ip_address("169.254.170.2")}
 
@@ -37,9 +45,29 @@ def blocked_reason(address):
     """Why checks may not connect to `address`, or None. Loopback and private are allowed.
 
     Multicast and unspecified are never a service; link-local (cloud metadata lives
-    there) is refused unless settings.CHECKS_ALLOW_LINK_LOCAL.
+    there) is refused unless settings.CHECKS_ALLOW_LINK_LOCAL. An IPv6 address that
+    carries IPv4 addresses is judged by them (see `_judged`).
     """
-    ip = _ip(address)
+    return _first_reason(_check_reason, address)
+
+
+def channel_blocked_reason(address):
+    """Why a notification channel may not connect to `address`, or None.
+
+    Channel targets are typed in by people and reached from inside the network, so
+    only public addresses are allowed: loopback, private (RFC 1918, ULA, CGNAT …) and
+    link-local are refused unless settings.CHANNELS_ALLOW_PRIVATE_IPS. Cloud metadata,
+    multicast and unspecified addresses are refused whatever the setting. An IPv6
+    address that carries IPv4 addresses is judged by them (see `_judged`).
+    """
+    return _first_reason(_channel_reason, address)
+
+
+def _first_reason(reason, address):
+    return next(filter(None, map(reason, _judged(address))), None)
+
+
+def _check_reason(ip):
     if reason := _never_a_service(ip):
         return reason
     if settings.CHECKS_ALLOW_LINK_LOCAL:
@@ -51,15 +79,7 @@ def blocked_reason(address):
     return None
 
 
-def channel_blocked_reason(address):
-    """Why a notification channel may not connect to `address`, or None.
-
-    Channel targets are typed in by people and reached from inside the network, so
-    only public addresses are allowed: loopback, private (RFC 1918, ULA, CGNAT …) and
-    link-local are refused unless settings.CHANNELS_ALLOW_PRIVATE_IPS. Cloud metadata,
-    multicast and unspecified addresses are refused whatever the setting.
-    """
-    ip = _ip(address)
+def _channel_reason(ip):
     if reason := _never_a_service(ip):
         return reason
     if ip in CLOUD_METADATA or ip in CHANNEL_METADATA:
@@ -75,10 +95,25 @@ def channel_blocked_reason(address):
     return None
 
 
-def _ip(address):
-    """The address as an ipaddress object, an IPv4-mapped IPv6 address as the IPv4 one."""
+def _judged(address):
+    """The addresses a policy judges: the IPv4 ones an IPv6 address carries, else itself.
+
+    Packets to IPv4-mapped (::ffff:a.b.c.d), IPv4-compatible (::a.b.c.d), NAT64, 6to4
+    (2002::/16) and Teredo (2001::/32) addresses reach the IPv4 address inside (for
+    Teredo, both the server and the client, whose address Python already de-obfuscates).
+    """
     ip = ipaddress.ip_address(address)
-    return getattr(ip, "ipv4_mapped", None) or ip
+    if ip.version == 4:
+        return [ip]
+    if ip.ipv4_mapped:
+        return [ip.ipv4_mapped]
+    if ip.teredo:
+        return list(ip.teredo)
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if any(ip in prefix for prefix in NAT64) or (ip in IPV4_COMPATIBLE and int(ip) > 1):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return [ip]
 
 
 def _never_a_service(ip):
