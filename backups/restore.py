@@ -43,8 +43,10 @@ def refusal(server, fmt, *, deadline):
 def role_refusal(connection):
     """Why the connected role is too powerful to restore a dump with, or None."""
     name, superuser, createrole, memberships = connection.execute(_ROLE_POWERS, [SERVER_ACCESS_ROLES]).fetchone()
-    powers = (["is a superuser"] if superuser else []) + (["has CREATEROLE"] if createrole else [])
-    powers += [f"is a member of {role}" for role in memberships]
+    if superuser:
+        powers = ["is a superuser"]  # which holds every other power too
+    else:
+        powers = (["has CREATEROLE"] if createrole else []) + [f"is a member of {role}" for role in memberships]
     if not powers:
         return None
     return (f'refused: the restore role "{name}" {", ".join(powers)}, so a dump could run commands on the database'

@@ -137,7 +137,7 @@ def test_a_superuser_restore_role_is_refused_and_nothing_runs(source_db, setting
     assert list(markers.iterdir()) == []
     message = checks_of(run)["restore"]["message"]
     assert run.status == Status.FAILURE
-    assert message.startswith('refused: the restore role "postgres" is a superuser')
+    assert message.startswith('refused: the restore role "postgres" is a superuser, so a dump could run commands')
     assert "LOGIN CREATEDB" in message
     assert results_of(run)["critical_tables"] == results_of(run)["row_counts"] == "skipped"
 
