@@ -79,12 +79,12 @@ class Deadline:
         return left
 
 
-def run_tool(args, *, deadline, env=None, what=None, check=True):
+def run_tool(args, *, deadline, env=None, what=None, check=True, stdin=subprocess.DEVNULL):
     """Run a client tool; its stderr becomes the ToolError's message when it fails
     (with `check`, else the caller reads the result)."""
     try:
         done = subprocess.run(args, capture_output=True, text=True, errors="replace", env=env,
-                              timeout=deadline.left(), stdin=subprocess.DEVNULL)
+                              timeout=deadline.left(), stdin=stdin)
     except subprocess.TimeoutExpired:
         raise ToolError(f"{what or args[0]} ran out of time ({deadline.seconds:g} s)") from None
     except OSError as exc:

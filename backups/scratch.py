@@ -45,9 +45,11 @@ class Scratch:
 
 
 def drop_leftovers(admin):
-    """Drop every scratch database whose run is gone (its lock is free); return their names."""
+    """Drop every scratch database of ours whose run is gone (its lock is free); return their
+    names. Only the restore role's own: it may drop no other (and is no superuser)."""
     names = [row[0] for row in admin.execute(
-        "SELECT datname FROM pg_database WHERE datname LIKE %s ORDER BY datname", [PREFIX.replace("_", r"\_") + "%"]
+        "SELECT datname FROM pg_database WHERE datname LIKE %s AND datdba = (SELECT oid FROM pg_roles"
+        " WHERE rolname = current_user) ORDER BY datname", [PREFIX.replace("_", r"\_") + "%"]
     )]
     dropped = []
     for name in names:

@@ -19,6 +19,7 @@ from backups.checks import FAILED, PASSED, WARNING, CheckResult, check_recent, c
 from backups.models import Format, Status
 from backups.postgres import Deadline, Server, ToolError
 from backups.restore import invalid_indexes, missing_tables, restore, row_counts
+from backups.restore import refusal as restore_refusal
 from backups.scratch import scratch_database
 
 RESTORE_CHECKS = ("critical_tables", "row_counts", "indexes")
@@ -128,11 +129,11 @@ def _restore_checks(source, run, deadline, header, readable):
             _skip_dependents(source, run, reason)
             return
         server = Server.from_url(settings.BACKUP_RESTORE_DATABASE_URL)
-        if refusal := refused(server, source, header):
-            check.fail(refusal)
-            _skip_dependents(source, run, "the restore was refused")
-            return
         try:
+            if refusal := refused(server, source, header) or restore_refusal(server, source.format, deadline=deadline):
+                check.fail(refusal)
+                _skip_dependents(source, run, "the restore was refused")
+                return
             _restore_and_inspect(source, run, deadline, server, check)
         except (psycopg.Error, ToolError) as exc:
             check.fail(f"restore server {server.label()}: {_one_line(exc)}")

@@ -5,7 +5,8 @@
 
 Makes a source database `vigil_bench_src_<random>` on 127.0.0.1:5432, fills it with rows
 of hex text (about half compressible, like real data), dumps it with `pg_dump -Fc` into a
-temp dir, verifies it with restore into a scratch database on the same server, prints the
+temp dir, verifies it with restore into a scratch database on the same server (as a role
+`vigil_bench_restore_<random>` with LOGIN CREATEDB: a superuser is refused), prints the
 per-check timings and writes them to bench/results/backup-<timestamp>.json. Everything it
 made is dropped at the end.
 """
@@ -26,7 +27,6 @@ from pathlib import Path
 import psycopg
 
 HOST, PORT = "127.0.0.1", 5432
-SERVER_URL = f"postgres://postgres@{HOST}:{PORT}/postgres"
 DUMP_BYTES_PER_ROW = 88  # measured: compressed dump bytes per generated row (pg_dump -Fc, default level)
 BATCH = 500_000
 FILL = """
@@ -61,9 +61,19 @@ def drop(name):
         admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-def verify(dump, rows):
+def create_role(role):
+    with connect("postgres") as admin:
+        admin.execute(f'CREATE ROLE "{role}" LOGIN CREATEDB')
+
+
+def drop_role(role):
+    with connect("postgres") as admin:
+        admin.execute(f'DROP ROLE IF EXISTS "{role}"')
+
+
+def verify(dump, rows, role):
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
-    os.environ["BACKUP_RESTORE_DATABASE_URL"] = SERVER_URL
+    os.environ["BACKUP_RESTORE_DATABASE_URL"] = f"postgres://{role}@{HOST}:{PORT}/postgres"
     import django
 
     django.setup()
@@ -82,6 +92,7 @@ def main(argv=None):
     args = parser.parse_args(argv)
     rows = args.size_mb * 1_000_000 // DUMP_BYTES_PER_ROW
     name = f"vigil_bench_src_{secrets.token_hex(4)}"
+    role = f"vigil_bench_restore_{secrets.token_hex(4)}"
     workdir = Path(tempfile.mkdtemp(prefix="vigil-bench-backup-"))
     dump = workdir / "bench.dump"
     try:
@@ -92,10 +103,12 @@ def main(argv=None):
         subprocess.run(["pg_dump", "-Fc", "-h", HOST, "-p", str(PORT), "-U", "postgres", "-f", str(dump), name],
                        check=True)
         dumped = time.monotonic() - started
-        run = verify(dump, rows)
+        create_role(role)
+        run = verify(dump, rows, role)
         result = report(args, rows, db_bytes, dump.stat().st_size, built, dumped, run)
     finally:
         drop(name)
+        drop_role(role)
         shutil.rmtree(workdir, ignore_errors=True)
     out = Path(__file__).parent / "results" / f"backup-{datetime.now(timezone.utc):%Y%m%dT%H%M%SZ}.json"
     out.parent.mkdir(exist_ok=True)

@@ -13,11 +13,12 @@ from datetime import UTC, datetime, time, timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail import get_connection
 from django.template.loader import render_to_string
 from django.utils import timezone
 
 from core.durations import human_duration
+from core.mail import EmailMultiAlternatives
 from incidents.links import incident_url
 from incidents.models import Incident
 from incidents.selectors import open_action_items

@@ -119,7 +119,7 @@ def _get(session, deadline, url, params, headers):
         left = deadline.left()
         response = session.get(url, params=params, headers=headers, timeout=(left, left), stream=True)
         with response:
-            body = response.raw.read(READ_CAP, decode_content=True) or b""
+            body = net.read_capped(response, READ_CAP)
     except (requests.RequestException, OSError, ValueError) as exc:
         raise SentryUnavailable(f"Sentry could not be reached: {net.describe_error(exc, deadline)}") from None
     if deadline.fired:

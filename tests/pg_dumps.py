@@ -1,7 +1,9 @@
 """Real PostgreSQL databases and real pg_dump files for the backup tests.
 
 Everything is made on this machine's server (127.0.0.1:5432, user postgres, trust auth)
-and dropped afterwards; tests using these fixtures skip when the server does not answer.
+and dropped afterwards. Restores run as a role made for the test (LOGIN CREATEDB, as the
+README asks: a superuser is refused). Tests using these fixtures skip when the server does
+not answer.
 """
 
 import secrets
@@ -86,12 +88,45 @@ def source_db():
     database.drop()
 
 
+class RestoreRole:
+    """A role made as the README says a restore role is made (LOGIN CREATEDB, nothing more);
+    `drop()` drops it and any scratch database it left."""
+
+    def __init__(self, *powers):
+        self.name = f"vigil_restore_{secrets.token_hex(4)}"
+        with admin() as connection:
+            connection.execute(f'CREATE ROLE "{self.name}" LOGIN CREATEDB {" ".join(powers)}')
+
+    def url(self, dbname="postgres"):
+        return f"postgres://{self.name}@{HOST}:{PORT}/{dbname}"
+
+    def databases(self):
+        with admin() as connection:
+            return [row[0] for row in connection.execute(
+                "SELECT datname FROM pg_database WHERE datdba = (SELECT oid FROM pg_roles WHERE rolname = %s)",
+                [self.name])]
+
+    def drop(self):
+        with admin() as connection:
+            for name in self.databases():
+                connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+            connection.execute(f'DROP ROLE IF EXISTS "{self.name}"')
+
+
 @pytest.fixture
-def restore_server(settings):
-    """Restore tests on this machine's server, scratch databases made in `postgres`."""
+def restore_role():
+    """A fresh restore role (LOGIN CREATEDB) on this machine's server, dropped afterwards."""
     if not server_answers():
         pytest.skip(f"needs PostgreSQL at {HOST}:{PORT} (not answering)")
-    settings.BACKUP_RESTORE_DATABASE_URL = SERVER_URL
-    yield SERVER_URL
-    leftovers = scratch_databases()
+    role = RestoreRole()
+    yield role
+    role.drop()
+
+
+@pytest.fixture
+def restore_server(settings, restore_role):
+    """Restore tests on this machine's server as `restore_role`, scratch databases made in `postgres`."""
+    settings.BACKUP_RESTORE_DATABASE_URL = restore_role.url()
+    yield settings.BACKUP_RESTORE_DATABASE_URL
+    leftovers = restore_role.databases()
     assert not leftovers, f"scratch databases left behind: {leftovers}"

@@ -12,7 +12,7 @@ from backups.restore import invalid_indexes
 from backups.scratch import PREFIX
 from backups.services import backup_source_save, backup_verify_now
 from tests.pg_dumps import (  # noqa: F401 (fixtures)
-    SERVER_URL, SourceDatabase, admin, database_exists, needs_postgres, restore_server, source_db,
+    SERVER_URL, SourceDatabase, admin, database_exists, needs_postgres, restore_role, restore_server, source_db,
 )
 
 pytestmark = [pytest.mark.django_db, needs_postgres]
@@ -245,10 +245,10 @@ def test_vigils_own_database_is_refused(source_db, settings, tmp_path):
     assert "Vigil's own database" in checks_of(run)["restore"]["message"]
 
 
-def test_a_crashed_runs_scratch_database_is_dropped_by_the_next_run(source_db, restore_server, tmp_path):
+def test_a_crashed_runs_scratch_database_is_dropped_by_the_next_run(source_db, restore_server, restore_role, tmp_path):
     leftover = f"{PREFIX}1_deadbeef"
     with admin() as connection:
-        connection.execute(f'CREATE DATABASE "{leftover}"')
+        connection.execute(f'CREATE DATABASE "{leftover}" OWNER "{restore_role.name}"')
     source_db.dump(tmp_path / "shop.dump")
     run = backup_verify_now(make_source(tmp_path / "shop.dump"))
     assert run.status == Status.SUCCESS
@@ -256,10 +256,10 @@ def test_a_crashed_runs_scratch_database_is_dropped_by_the_next_run(source_db, r
     assert not database_exists(leftover)
 
 
-def test_a_live_runs_scratch_database_is_left_alone(source_db, restore_server, tmp_path):
+def test_a_live_runs_scratch_database_is_left_alone(source_db, restore_server, restore_role, tmp_path):
     live = f"{PREFIX}2_cafebabe"
     with admin() as holder:
-        holder.execute(f'CREATE DATABASE "{live}"')
+        holder.execute(f'CREATE DATABASE "{live}" OWNER "{restore_role.name}"')
         holder.execute("SELECT pg_advisory_lock(hashtextextended(%s, 0))", [live])
         source_db.dump(tmp_path / "shop.dump")
         run = backup_verify_now(make_source(tmp_path / "shop.dump"))
@@ -268,13 +268,12 @@ def test_a_live_runs_scratch_database_is_left_alone(source_db, restore_server, t
         holder.execute(f'DROP DATABASE "{live}"')
 
 
-def test_a_restore_killed_midway_leaves_nothing_after_the_next_run(source_db, restore_server, tmp_path):
+def test_a_restore_killed_midway_leaves_nothing_after_the_next_run(source_db, restore_server, restore_role, tmp_path):
     """A verifier process killed during its restore: its scratch database stays until the next run."""
     import subprocess
     import sys
 
-    from tests.pg_dumps import scratch_databases
-
+    scratch_databases = restore_role.databases
     source_db.sql("INSERT INTO customers (name) SELECT repeat(md5(n::text), 8) FROM generate_series(1, 200000) n")
     source_db.dump(tmp_path / "big.dump")
     script = (
@@ -282,7 +281,7 @@ def test_a_restore_killed_midway_leaves_nothing_after_the_next_run(source_db, re
         "from backups.models import BackupSource; from backups.verify import verify;"
         f"verify(BackupSource(pk=1, name='x', path={str(tmp_path / 'big.dump')!r}, min_size_mb=0))"
     )
-    env = {**os.environ, "BACKUP_RESTORE_DATABASE_URL": SERVER_URL, "DATABASE_URL": "sqlite:///" + str(tmp_path / "k.db")}
+    env = {**os.environ, "BACKUP_RESTORE_DATABASE_URL": restore_server, "DATABASE_URL": "sqlite:///" + str(tmp_path / "k.db")}
     child = subprocess.Popen([sys.executable, "-c", script], env=env, start_new_session=True)
     deadline = time.time() + 30
     while not scratch_databases() and time.time() < deadline:

@@ -9,12 +9,13 @@
   second cannot hold a check past its deadline (per-read timeouts alone cannot do that).
 - `http_session()` is a requests Session whose every connection (each redirect hop
   included) goes through `connect()`; TLS still verifies the URL's hostname.
+  `read_capped()` reads a streamed body up to a cap, failing with requests' errors only.
 """
 
 from .addresses import BlockedAddress, NameNotResolved, blocked_reason, channel_blocked_reason, connect, resolve
 from .deadline import Deadline, DeadlineExceeded
 from .errors import describe_error
-from .http import CheckSession, http_session
+from .http import CheckSession, http_session, read_capped
 from .tls import HTTP_ALPN, tls_context
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
     "connect",
     "describe_error",
     "http_session",
+    "read_capped",
     "resolve",
     "tls_context",
 ]

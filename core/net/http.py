@@ -1,4 +1,5 @@
-"""HTTP through the door: a requests Session whose every connection goes through `connect()`."""
+"""HTTP through the door: a requests Session whose every connection goes through `connect()`,
+and a capped read of a streamed body that fails the way requests does."""
 
 import socket
 
@@ -7,6 +8,7 @@ from requests.adapters import HTTPAdapter
 from urllib3 import PoolManager
 from urllib3.connection import HTTPConnection, HTTPSConnection
 from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
+from urllib3 import exceptions as urllib3_errors
 from urllib3.exceptions import ConnectTimeoutError, NameResolutionError, NewConnectionError
 
 from .addresses import blocked_reason, connect
@@ -24,6 +26,25 @@ def http_session(deadline, *, verify, policy=blocked_reason):
     session.mount("http://", adapter)
     session.mount("https://", adapter)
     return session
+
+
+def read_capped(response, limit):
+    """Up to `limit` bytes of a streamed response's body.
+
+    `response.raw.read` raises urllib3's own errors, which are no RequestException: a body
+    cut by the deadline's reaper (ProtocolError) or a read that timed out (ReadTimeoutError)
+    would escape a caller's `except requests.RequestException` as a crash. They come out
+    as the requests errors `iter_content` raises for the same failures."""
+    try:
+        return response.raw.read(limit, decode_content=True) or b""
+    except urllib3_errors.ReadTimeoutError as exc:
+        raise requests.exceptions.ReadTimeout(exc, response=response) from exc
+    except urllib3_errors.ProtocolError as exc:
+        raise requests.exceptions.ChunkedEncodingError(exc, response=response) from exc
+    except urllib3_errors.DecodeError as exc:
+        raise requests.exceptions.ContentDecodingError(exc, response=response) from exc
+    except urllib3_errors.HTTPError as exc:
+        raise requests.exceptions.ConnectionError(exc, response=response) from exc
 
 
 class CheckSession(requests.Session):

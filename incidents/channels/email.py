@@ -11,11 +11,12 @@ from contextlib import suppress
 from functools import partial
 
 from django.conf import settings
-from django.core.mail import EmailMessage, get_connection
+from django.core.mail import get_connection
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.utils.module_loading import import_string
 
 from core import net
+from core.mail import EmailMessage
 from incidents.channels import DeliveryError, Sent, render
 from incidents.channels.targets import recipients_list
 
@@ -24,7 +25,7 @@ SUBJECT_LIMIT = 200
 
 def send(channel, message):
     mail = EmailMessage(
-        subject=render.cut(f"[Vigil] {message.title}", SUBJECT_LIMIT).replace("\n", " "),
+        subject=render.cut(f"[Vigil] {message.title}", SUBJECT_LIMIT),
         body=render.plain_text(message),
         to=recipients_list(channel.recipients),
     )

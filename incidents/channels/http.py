@@ -42,7 +42,7 @@ def post(url, *, body, headers):
             left = deadline.left()
             response = session.post(url, data=body, headers=headers, timeout=(left, left), stream=True)
             with response:
-                content = response.raw.read(READ_CAP, decode_content=True) or b""
+                content = net.read_capped(response, READ_CAP)
         except (requests.RequestException, OSError, ValueError) as exc:
             raise _connection_error(exc, deadline) from None
         if deadline.fired:
