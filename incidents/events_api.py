@@ -245,7 +245,9 @@ def _payload(body, errors, *, required):
     if not isinstance(raw, dict):
         errors.append("payload: must be an object")
         return {}
-    payload = {name: text_value(raw, name, f"payload.{name}", errors, required=required) for name in ("summary", "source")}
+    payload = {
+        name: text_value(raw, name, f"payload.{name}", errors, required=required) for name in ("summary", "source")
+    }
     severity = raw.get("severity")
     if severity is None and required:
         errors.append("payload.severity: required")
