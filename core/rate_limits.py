@@ -1,9 +1,9 @@
 """Request limits for the unauthenticated endpoints (events, pings): "600/min" per routing
 key, check or client address.
 
-Each limit is a counter per fixed window in the Django cache: `cache.incr` is atomic, so
-with Redis as the cache (REDIS_URL) every gunicorn worker and machine shares the count;
-with the default per-process cache each process counts on its own. A cache that cannot
+Each limit is a counter per fixed window in the "limits" cache (the default cache when
+there is none): `incr` is atomic, so with Redis (REDIS_URL) every gunicorn worker and
+machine shares the count; with the per-process cache each process counts on its own. A cache that cannot
 be reached lets requests through: a limit protects the endpoints and must not take them
 down with it.
 """
@@ -15,7 +15,8 @@ import math
 import re
 import time
 
-from django.core.cache import cache
+from django.conf import settings
+from django.core.cache import DEFAULT_CACHE_ALIAS, caches
 from django.core.exceptions import ImproperlyConfigured
 
 log = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def wait_seconds(scope, ident, rate):
 
 
 def _increment(key, seconds):
+    cache = caches["limits" if "limits" in settings.CACHES else DEFAULT_CACHE_ALIAS]
     cache.add(key, 0, timeout=seconds + 1)
     try:
         return cache.incr(key)
