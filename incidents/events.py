@@ -93,6 +93,11 @@ def role_of(event):
     return NOTICE
 
 
+def is_change(event):
+    """A change event of an app (`/v2/change/enqueue`): a notice, noted on its source's incidents."""
+    return event.kind == "external" and (event.details or {}).get("action") == "change"
+
+
 def is_silent(event):
     """A flapping monitor's own down and up are recorded, not sent: its flapping notices replace them."""
     return bool((event.details or {}).get("flapping"))
@@ -240,7 +245,28 @@ class _Batch:
             for row in notifications
             if row.incident_id
         )
+        entries.extend(self._changes_noted(plans))
         TimelineEntry.objects.bulk_create(entries)
+
+    def _changes_noted(self, plans):
+        """A change (a deploy, a flag flipped) goes on the timeline of every open incident of
+        its source, so whoever works on one sees what changed. One query, only when a batch
+        holds changes."""
+        changes = [plan.event for plan in plans if is_change(plan.event)]
+        if not changes:
+            return []
+        open_incidents = (
+            Incident.objects.filter(source_key__in={event.source_key for event in changes})
+            .exclude(status=Incident.Status.RESOLVED)
+            .values_list("pk", "source_key")
+        )
+        return [
+            TimelineEntry(incident_id=pk, at=event.occurred_at, kind=TimelineEntry.Kind.EVENT,
+                          text=f"Change: {event.summary}", event=event)
+            for pk, source_key in open_incidents
+            for event in changes
+            if event.source_key == source_key
+        ]
 
 
 def _timeline_text(event, entry):

@@ -5,7 +5,10 @@
      "severity": "critical" | "error" | "warning" | "info", "timestamp": "…",
      "component": "…", "group": "…", "class": "…", "custom_details": {…}}}
 
-The routing key is the credential (no session, so no CSRF). A valid event is handed to
+The same view answers `POST /v2/enqueue`, where PagerDuty's own clients post (their base
+URL set to Vigil's). The routing key is the credential (no session, so no CSRF). Requests
+are limited per client address before the body is read and per routing key after it
+(EVENTS_RATE_PER_IP, EVENTS_RATE_PER_KEY: 429 with Retry-After). A valid event is handed to
 `incidents.events.receive_events` as one "external" event, which routes it by the rules.
 The event happens when the server receives it: an app's clock may be wrong, and an old
 timestamp would escalate at once (a future one give negative durations), so the app's
@@ -16,6 +19,7 @@ from dataclasses import dataclass, field
 import json
 import uuid
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -24,11 +28,14 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from core.client_ip import client_ip
 from core.permissions import IsAnyone
+from core.rate_limits import wait_seconds
 from incidents.events import NewEvent, receive_events
 from incidents.models import Severity, Source
 
 MAX_BODY_BYTES = 512 * 1024  # PagerDuty's own limit
+MAX_DEPTH = 64  # objects and arrays within each other; deeper is refused, not a RecursionError
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = {"critical": Severity.P0, "error": Severity.P1, "warning": Severity.P2, "info": Severity.P3}
 DONE = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}
@@ -36,11 +43,34 @@ LIMITS = {"dedup_key": 255, "summary": 1024, "source": 255, "component": 255, "g
 
 
 class Invalid(Exception):
+    word = "invalid event"
+
     def __init__(self, errors, message="Event object is invalid", code=status.HTTP_400_BAD_REQUEST):
         self.errors = errors
         self.message = message
         self.code = code
         super().__init__(message)
+
+    def response(self):
+        reply = {"status": self.word, "message": self.message, "errors": self.errors}
+        return Response(reply, status=self.code, headers=self.headers())
+
+    def headers(self):
+        return {}
+
+
+class Throttled(Invalid):
+    """Too many events from one routing key or client address: 429, and when to come back."""
+
+    word = "throttled"
+
+    def __init__(self, who, wait):
+        errors = [f"{who}: too many events, retry in {wait} s"]
+        super().__init__(errors, "Too many events", status.HTTP_429_TOO_MANY_REQUESTS)
+        self.wait = wait
+
+    def headers(self):
+        return {"Retry-After": str(self.wait)}
 
 
 @dataclass
@@ -91,12 +121,13 @@ class EventsView(APIView):
     )
     def post(self, request):
         try:
+            limit_address(request)
             body = read_body(request)
             source = source_for(body)
+            limit_key(source)
             event = check_event(body)
         except Invalid as exc:
-            reply = {"status": "invalid event", "message": exc.message, "errors": exc.errors}
-            return Response(reply, status=exc.code)
+            return exc.response()
         dedup_key = event.dedup_key or uuid.uuid4().hex
         with transaction.atomic():
             receive_events([new_event(source, event, dedup_key)])
@@ -116,12 +147,65 @@ def read_body(request):
     if request.content_type != "application/json":
         raise Invalid([], "send JSON (Content-Type: application/json)", status.HTTP_415_UNSUPPORTED_MEDIA_TYPE)
     try:
-        body = json.loads(request.body)
-    except (ValueError, UnicodeDecodeError):
+        body = json.loads(request.body, parse_constant=_not_json)
+    except RecursionError:
+        raise Invalid([f"body: nested deeper than {MAX_DEPTH} levels"]) from None
+    except ValueError:  # UnicodeDecodeError too: bytes in no JSON encoding
         raise Invalid(["body: not valid JSON"]) from None
     if not isinstance(body, dict):
         raise Invalid(["body: must be a JSON object"])
+    problem = _unstorable(body)
+    if problem:
+        raise Invalid([f"body: {problem}"])
     return body
+
+
+def _not_json(constant):
+    """NaN and Infinity are Python's extensions; PostgreSQL's jsonb refuses them."""
+    raise ValueError(f"{constant} is not JSON")
+
+
+def _unstorable(body):
+    """Why the parsed body cannot be stored as it is (too deep, or a string PostgreSQL
+    refuses), or "". Walked with a list, so no depth makes it recurse."""
+    pending = [(body, 1)]
+    while pending:
+        value, depth = pending.pop()
+        if depth > MAX_DEPTH:
+            return f"nested deeper than {MAX_DEPTH} levels"
+        if isinstance(value, dict):
+            pending.extend((key, depth) for key in value)
+            pending.extend((item, depth + 1) for item in value.values())
+        elif isinstance(value, list):
+            pending.extend((item, depth + 1) for item in value)
+        elif isinstance(value, str) and not _storable_text(value):
+            return "strings may not contain NUL characters or unpaired surrogates"
+    return ""
+
+
+def _storable_text(text):
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def limit_address(request):
+    """Counted before the body is read: one client may not flood the endpoint with any keys."""
+    _limit("events-ip", client_ip(request), settings.EVENTS_RATE_PER_IP, "address")
+
+
+def limit_key(source):
+    _limit("events-key", source.key, settings.EVENTS_RATE_PER_KEY, "routing_key")
+
+
+def _limit(scope, ident, rate, who):
+    wait = wait_seconds(scope, ident, rate)
+    if wait is not None:
+        raise Throttled(who, wait)
 
 
 def source_for(body):
@@ -145,7 +229,7 @@ def check_event(body):
         errors.append("event_action: required")
     elif action not in ACTIONS:
         errors.append(f"event_action: must be one of {', '.join(ACTIONS)}")
-    dedup_key = _text(body, "dedup_key", "dedup_key", errors, required=action in ("acknowledge", "resolve"))
+    dedup_key = text_value(body, "dedup_key", "dedup_key", errors, required=action in ("acknowledge", "resolve"))
     payload = _payload(body, errors, required=action == "trigger" or action not in ACTIONS)
     if errors:
         raise Invalid(errors)
@@ -161,7 +245,9 @@ def _payload(body, errors, *, required):
     if not isinstance(raw, dict):
         errors.append("payload: must be an object")
         return {}
-    payload = {name: _text(raw, name, f"payload.{name}", errors, required=required) for name in ("summary", "source")}
+    payload = {
+        name: text_value(raw, name, f"payload.{name}", errors, required=required) for name in ("summary", "source")
+    }
     severity = raw.get("severity")
     if severity is None and required:
         errors.append("payload.severity: required")
@@ -169,13 +255,13 @@ def _payload(body, errors, *, required):
         errors.append(f"payload.severity: must be one of {', '.join(SEVERITIES)}")
     payload["severity"] = severity
     for name in ("component", "group", "class"):
-        payload[name] = _text(raw, name, f"payload.{name}", errors, required=False)
-    payload["custom_details"] = _custom_details(raw.get("custom_details"), errors)
-    payload["timestamp"] = _timestamp(raw.get("timestamp"), errors)
+        payload[name] = text_value(raw, name, f"payload.{name}", errors, required=False)
+    payload["custom_details"] = custom_details_value(raw.get("custom_details"), errors)
+    payload["timestamp"] = timestamp_value(raw.get("timestamp"), errors)
     return payload
 
 
-def _text(raw, name, label, errors, *, required):
+def text_value(raw, name, label, errors, *, required):
     value = raw.get(name)
     if value in (None, ""):
         if required:
@@ -190,7 +276,7 @@ def _text(raw, name, label, errors, *, required):
     return value
 
 
-def _custom_details(value, errors):
+def custom_details_value(value, errors):
     if value is None:
         return {}
     if not isinstance(value, dict):
@@ -199,7 +285,7 @@ def _custom_details(value, errors):
     return value
 
 
-def _timestamp(value, errors):
+def timestamp_value(value, errors):
     """The app's timestamp, as given, once it parses."""
     if value is None:
         return None

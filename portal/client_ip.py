@@ -1,14 +1,4 @@
-"""The client's address. X-Forwarded-For is trusted only when TRUSTED_PROXY_COUNT says how
-many proxies stand in front (then the address the outermost of them saw); otherwise
-anyone could pick an address per request and slip past the sign-in throttle."""
+"""Moved to `core.client_ip`, so every app may read the client's address; this name stays
+for settings (AXES_CLIENT_IP_CALLABLE) and imports that use it."""
 
-from django.conf import settings
-
-
-def client_ip(request):
-    proxies = settings.TRUSTED_PROXY_COUNT
-    if proxies:
-        forwarded = [part.strip() for part in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",") if part.strip()]
-        if len(forwarded) >= proxies:
-            return forwarded[-proxies]
-    return request.META.get("REMOTE_ADDR")
+from core.client_ip import client_ip  # noqa: F401

@@ -8,6 +8,8 @@ from pathlib import Path
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from core.rate_limits import parse_rate
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 VAR_DIR = Path(environ.Env().str("VIGIL_VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
@@ -206,6 +208,9 @@ ROLLUP_RETENTION_DAYS = env.int("ROLLUP_RETENTION_DAYS", default=400)
 if not 1 <= RESULTS_RETENTION_DAYS <= ROLLUP_RETENTION_DAYS:
     raise ImproperlyConfigured("RESULTS_RETENTION_DAYS must be at least 1 and at most ROLLUP_RETENTION_DAYS")
 PING_BODY_LIMIT = 10_000
+# Pings a check (its UUID) and a client address may send; see README "Limits".
+PING_RATE_PER_CHECK = parse_rate(env.str("PING_RATE_PER_CHECK", default="120/min"), name="PING_RATE_PER_CHECK")
+PING_RATE_PER_IP = parse_rate(env.str("PING_RATE_PER_IP", default="6000/min"), name="PING_RATE_PER_IP")
 PORT = env.int("PORT", default=8000)
 VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").rstrip("/")
 
@@ -214,6 +219,10 @@ VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").r
 # Channel targets on loopback, private or link-local addresses are refused (at save time
 # and at connect time) unless this is set; the tests and `make run`'s demo set it.
 CHANNELS_ALLOW_PRIVATE_IPS = env.bool("CHANNELS_ALLOW_PRIVATE_IPS", default=False)
+# Events (`/api/events`, `/v2/enqueue`, `/v2/change/enqueue`) a routing key and a client
+# address may send; see README "Limits".
+EVENTS_RATE_PER_KEY = parse_rate(env.str("EVENTS_RATE_PER_KEY", default="300/min"), name="EVENTS_RATE_PER_KEY")
+EVENTS_RATE_PER_IP = parse_rate(env.str("EVENTS_RATE_PER_IP", default="1200/min"), name="EVENTS_RATE_PER_IP")
 # Delivery of the outbox: a worker leases a channel while it sends for it; sends at most one
 # message per NOTIFY_MIN_GAP_SECONDS to a channel (Slack allows about one a second);
 # retries transient failures after these delays (the last repeats) and gives up after
@@ -282,6 +291,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 if REDIS_URL:
     CACHES["default"] = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL,
                          "KEY_PREFIX": "vigil-cache"}
+# Request limits (core.rate_limits) count in a cache of their own, so a counter per check and
+# address each minute never pushes the status page out of "default".
+CACHES["limits"] = {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "vigil-limits",
+                    "OPTIONS": {"MAX_ENTRIES": 50_000}}
+if REDIS_URL:
+    CACHES["limits"] = {**CACHES["default"], "KEY_PREFIX": "vigil-limits"}
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [

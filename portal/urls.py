@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from incidents import runbooks as incident_runbooks
 from incidents import views as incident_views
 from incidents import pages as incident_pages
+from incidents.change_events_api import ChangeEventsView
 from incidents.events_api import EventsView
 from monitors import views as monitor_views
 from portal import accounts, dashboard, internal, status_page
@@ -41,6 +42,9 @@ urlpatterns = [
     path("ping/<uuid:ping_uuid>/start", monitor_views.ping, {"kind": "start"}, name="ping-start"),
     path("ping/<uuid:ping_uuid>/fail", monitor_views.ping, {"kind": "fail"}, name="ping-fail"),
     re_path(r"^api/events/?$", EventsView.as_view(), name="events-api"),
+    # Where PagerDuty's own clients post, given Vigil's base URL.
+    re_path(r"^v2/enqueue/?$", EventsView.as_view(), name="events-api-v2"),
+    re_path(r"^v2/change/enqueue/?$", ChangeEventsView.as_view(), name="change-events-api"),
     path("incidents/ack/<str:token>/", incident_views.acknowledge, name="incident-ack-link"),
     path("incidents/", incident_pages.incident_list, {"expected": postmortem_rules.postmortems_due}, name="incidents-list"),
     path("incidents/new/", incident_pages.incident_new, name="incidents-new"),

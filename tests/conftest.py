@@ -16,12 +16,15 @@ def plain_static_files(settings):
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Cached pages and answers (status page, Sentry stats, throttles) never leak between tests."""
-    from django.core.cache import cache
+    """Cached pages and answers (status page, Sentry stats, throttles, request limits) never
+    leak between tests."""
+    from django.core.cache import caches
 
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
     yield
-    cache.clear()
+    for cache in caches.all():
+        cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -4,6 +4,7 @@ import gzip
 import json
 import socket
 import ssl
+from contextlib import suppress
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -101,6 +102,67 @@ class TLSTarget(HTTPTarget):
 
     def url(self, path="/"):
         return f"https://127.0.0.1:{self.port}{path}"
+
+
+class TLSRelay:
+    """HTTPS in front of a plain HTTP server on loopback (such as pytest-django's live_server),
+    for clients that insist on https://: each TLS connection is relayed byte for byte."""
+
+    def __init__(self, backend_port, cert_file, key_file):
+        self.backend_port = backend_port
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        self.context.load_cert_chain(cert_file, key_file)
+        self.sock = socket.create_server(("127.0.0.1", 0))
+        self.port = self.sock.getsockname()[1]
+        self.connections = []
+        self.thread = threading.Thread(target=self._accept, daemon=True)
+
+    def url(self, path=""):
+        return f"https://127.0.0.1:{self.port}{path}"
+
+    def _accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._relay, args=(conn,), daemon=True).start()
+
+    def _relay(self, conn):
+        try:
+            client = self.context.wrap_socket(conn, server_side=True)
+            backend = socket.create_connection(("127.0.0.1", self.backend_port))
+        except OSError:
+            conn.close()
+            return
+        self.connections += [client, backend]
+        threading.Thread(target=_pipe, args=(backend, client), daemon=True).start()
+        _pipe(client, backend)
+
+    def start(self):
+        self.thread.start()
+        return self
+
+    def stop(self):
+        self.sock.close()
+        for conn in self.connections:
+            with suppress(OSError):
+                conn.shutdown(socket.SHUT_RDWR)
+            conn.close()
+
+
+def _pipe(source, sink):
+    """Copy until either side closes; then shut both down, which also wakes the other
+    direction's recv (a bare close would wait for it, and hold the server's connection)."""
+    try:
+        while data := source.recv(65536):
+            sink.sendall(data)
+    except OSError:
+        pass
+    for sock in (source, sink):
+        with suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+        sock.close()
 
 
 class TCPListener:
