@@ -13,7 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 
-from incidents.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 
 
 class Severity(models.TextChoices):
