@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
 
+from backups.postgres import Server
 from core.crypto import EncryptedTextField
 
 DEFAULT_SCHEDULE = "0 5 * * *"
@@ -99,8 +100,19 @@ class BackupSource(models.Model):
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in self.expected_rows.values()
         ):
             errors["expected_rows"] = "Give a mapping of table names to whole numbers of rows (0 or more)."
+        if self.source_database_url and not _is_database_url(self.source_database_url):
+            # Never quote the URL back: it may hold a password.
+            errors["source_database_url"] = "Not a PostgreSQL URL (postgres://user:password@host:5432/db)."
         if errors:
             raise ValidationError(errors)
+
+
+def _is_database_url(url):
+    try:
+        Server.from_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 class VerificationRunQuerySet(models.QuerySet):

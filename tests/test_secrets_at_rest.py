@@ -72,11 +72,16 @@ def api(superadmin):
 # Writing them --------------------------------------------------------------------------
 
 
-def admin_add(client, model, **values):
+def post_add_form(client, model, **values):
+    """The admin's add form as a browser posts it: its initial values with `values` typed in."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() not in (None, [], {})}
-    response = client.post(url, {**data, **values, "_save": "Save"})
+    return client.post(url, {**data, **values, "_save": "Save"})
+
+
+def admin_add(client, model, **values):
+    response = post_add_form(client, model, **values)
     assert response.status_code == 302, response.context["adminform"].form.errors
 
 
@@ -239,3 +244,15 @@ def test_a_verification_uses_the_decrypted_source_url(admin_client, source_db, s
     restore = next(check for check in run.verification_details if check["name"] == "restore")
     assert restore["message"].startswith("refused: BACKUP_RESTORE_DATABASE_URL is the backup's own database")
     assert found_in_database(secrets_of("admin")["source_password"]) == []
+
+
+def test_a_malformed_source_url_is_refused_without_being_quoted(admin_client):
+    malformed = "postgresql://u:src-bad-Vn17@127.0.0.1/db?sslmode"
+
+    response = post_add_form(admin_client, BackupSource, name="shop", path="/b/*.dump", critical_tables="[]",
+                             expected_rows="{}", source_database_url=malformed)
+
+    errors = response.context["adminform"].form.errors
+    assert errors == {"source_database_url": ["Not a PostgreSQL URL (postgres://user:password@host:5432/db)."]}
+    assert "src-bad-Vn17" not in response.content.decode()
+    assert not BackupSource.objects.exists()
