@@ -3,7 +3,8 @@
 The rows are rewritten with raw SQL, so the historical model's encrypted field (which
 would decrypt on read) never sees plaintext. Use, in order: `forget_deleted_plaintext()`,
 the AlterFields to the encrypted field types, then `encrypt_columns(...)`. Backwards,
-the columns are decrypted before their types are altered back.
+the columns are decrypted before their types are altered back. Migrations import this
+module, so what its functions do must not change once a migration uses them.
 """
 
 import json
