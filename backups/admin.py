@@ -1,5 +1,6 @@
 """The backups admin: sources with their last result and "verify now"; the run history
-(read-only, filterable by source). Every write goes through `backups.services`."""
+(read-only, filterable by source). Every write goes through `backups.services`. The
+source database's URL is write-only: never rendered, blank keeps it."""
 
 from django.contrib import admin, messages
 from django.db.models import OuterRef, Subquery
@@ -11,6 +12,7 @@ from backups import tasks
 from backups.models import BackupSource, Status, VerificationRun
 from backups.services import backup_source_save
 from core.permissions import ReadOnly, SuperAdminOnly
+from core.secret_forms import WriteOnlySecretsForm, clear_field, secret_field
 
 COLOURS = {Status.SUCCESS: "#2e7d32", Status.WARNING: "#8d6708", Status.FAILURE: "#c62828"}
 RESULT_COLOURS = {"passed": "#2e7d32", "warning": "#8d6708", "failed": "#c62828", "skipped": "#616161"}
@@ -29,8 +31,23 @@ def _latest(field):
     return Subquery(VerificationRun.objects.filter(source=OuterRef("pk")).order_by("-verified_at", "-pk").values(field)[:1])
 
 
+class BackupSourceAdminForm(WriteOnlySecretsForm):
+    secret_labels = {"source_database_url": "A source database URL"}
+
+    source_database_url = secret_field(
+        "Source database URL",
+        "Optional: the database this backup is taken from; a restore server equal to it is refused.",
+    )
+    clear_source_database_url = clear_field("source database URL")
+
+    class Meta:
+        model = BackupSource
+        fields = "__all__"
+
+
 @admin.register(BackupSource)
 class BackupSourceAdmin(SuperAdminOnly, admin.ModelAdmin):
+    form = BackupSourceAdminForm
     list_display = ["name", "format", "path", "last_status", "last_verified", "last_detail", "next_run_at", "history"]
     list_filter = ["format"]
     search_fields = ["name", "path"]
@@ -39,7 +56,7 @@ class BackupSourceAdmin(SuperAdminOnly, admin.ModelAdmin):
     fieldsets = [
         (None, {"fields": ["name", "path", "format", "schedule"]}),
         ("Checks", {"fields": ["max_age", "min_size_mb", "critical_tables", "expected_rows", "restore_test",
-                               "source_database_url"]}),
+                               ("source_database_url", "clear_source_database_url")]}),
         ("Verification", {"fields": ["next_run_at", "running_since", "last_good_at", "recent_runs"]}),
     ]
 

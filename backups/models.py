@@ -5,8 +5,11 @@ from decimal import Decimal
 
 from croniter import croniter
 from django.core.exceptions import ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxLengthValidator, MinValueValidator
 from django.db import models
+
+from backups.postgres import Server
+from core.crypto import EncryptedTextField
 
 DEFAULT_SCHEDULE = "0 5 * * *"
 DEFAULT_MAX_AGE = 24 * 3600
@@ -48,9 +51,10 @@ class BackupSource(models.Model):
     expected_rows = models.JSONField(default=dict, blank=True, help_text='Minimum rows per table, e.g. {"users": 1000}.')
     restore_test = models.BooleanField(default=True, help_text="Restore dumps into a scratch database and inspect them.")
     schedule = models.CharField(max_length=100, default=DEFAULT_SCHEDULE, help_text="Cron, in UTC.")
-    source_database_url = models.CharField(
-        max_length=500, blank=True,
-        help_text="Optional: the database this backup is taken from; a restore server equal to it is refused.",
+    source_database_url = EncryptedTextField(
+        blank=True, validators=[MaxLengthValidator(500)],
+        help_text="Optional: the database this backup is taken from; a restore server equal to it is refused. "
+        "A secret: encrypted at rest, never shown again.",
     )
     next_run_at = models.DateTimeField(null=True, blank=True, editable=False)
     running_since = models.DateTimeField(null=True, blank=True, editable=False)
@@ -59,6 +63,7 @@ class BackupSource(models.Model):
     stale_alerted = models.BooleanField(default=False, editable=False)  # backup_stale sent for this spell
     created_at = models.DateTimeField(auto_now_add=True)
 
+    SECRET_FIELDS = ("source_database_url",)
     SETTINGS_FIELDS = (
         "name", "path", "format", "max_age", "min_size_mb", "critical_tables", "expected_rows",
         "restore_test", "schedule", "source_database_url",
@@ -95,8 +100,19 @@ class BackupSource(models.Model):
             isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in self.expected_rows.values()
         ):
             errors["expected_rows"] = "Give a mapping of table names to whole numbers of rows (0 or more)."
+        if self.source_database_url and not _is_database_url(self.source_database_url):
+            # Never quote the URL back: it may hold a password.
+            errors["source_database_url"] = "Not a PostgreSQL URL (postgres://user:password@host:5432/db)."
         if errors:
             raise ValidationError(errors)
+
+
+def _is_database_url(url):
+    try:
+        Server.from_url(url)
+    except ValueError:
+        return False
+    return True
 
 
 class VerificationRunQuerySet(models.QuerySet):

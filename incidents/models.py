@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from incidents.crypto import EncryptedTextField
+from core.crypto import EncryptedTextField
 
 
 class Severity(models.TextChoices):

@@ -41,6 +41,7 @@ class MonitorSerializer(serializers.ModelSerializer):
     (null: no data in the window)."""
 
     tags = TagNamesField(required=False)
+    headers = serializers.JSONField(write_only=True, required=False, help_text="Header names to values. A secret.")
     status = serializers.CharField(source="shown_status", read_only=True)
     status_code = serializers.IntegerField(read_only=True)
     ping_url = serializers.URLField(read_only=True, allow_null=True)

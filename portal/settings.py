@@ -49,8 +49,9 @@ def _encryption_key_from_var_dir():
 
 
 SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_var_dir()
-# Channel secrets are encrypted at rest with the first key; every key decrypts, so a key is
-# rotated by putting the new one first (then `manage.py rotate_secrets`, see README).
+# Secrets (of channels, monitors and backup sources) are encrypted at rest with the first
+# key; every key decrypts, so a key is rotated by putting the new one first (then
+# `manage.py rotate_secrets`, see README).
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [_encryption_key_from_var_dir()]
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -71,6 +72,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "axes",
+    "core",
     "portal",
     "monitors",
     "incidents",

@@ -220,6 +220,26 @@ def test_secrets_can_be_replaced_and_cleared(admin_client):
     assert (site.auth_password, site.headers) == ("", {})
 
 
+def test_headers_can_be_cleared_with_their_box(admin_client):
+    site = make("site", headers={"X-Token": "hdr-secret-789"})
+
+    admin_client.post(change_url(site), change_form_data(admin_client, site, clear_headers=True))
+
+    site.refresh_from_db()
+    assert site.headers == {}
+
+
+def test_typed_secrets_are_not_rendered_back_into_a_form_with_errors(admin_client):
+    site = make("site")
+    typed = {"auth_password": "pw-typed-111", "headers": '{"X-Token": "hdr-typed-222"}', "dsn": "dsn-typed-333"}
+
+    response = admin_client.post(change_url(site), change_form_data(admin_client, site, interval=10, **typed))
+
+    assert response.context["adminform"].form.errors
+    page = response.content.decode()
+    assert [secret for secret in ("pw-typed-111", "hdr-typed-222", "dsn-typed-333") if secret in page] == []
+
+
 @pytest.mark.parametrize(
     "changes, field, message",
     [

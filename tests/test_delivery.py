@@ -5,7 +5,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from django.core.management import CommandError, call_command
 from django.db import connection, transaction
 from django.utils import timezone
 from django_q.models import OrmQ
@@ -266,39 +265,3 @@ def test_send_test_makes_one_attempt_and_no_outbox_row(slack):
     assert list(DeliveryAttempt.objects.order_by("started_at").values_list("outcome", flat=True)) == [
         "delivered", "permanent"
     ]
-
-
-# rotate_secrets ---------------------------------------------------------------------------
-
-
-def test_rotate_secrets_reencrypts_with_the_first_key(settings):
-    from cryptography.fernet import Fernet
-
-    old, new = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-    settings.ENCRYPTION_KEYS = [old]
-    Channel.objects.create(name="hook", kind="webhook", url="https://hooks.example/x", signing_secret="s3")
-    Channel.objects.create(name="mail", kind="email", recipients="ops@example.com")
-    settings.ENCRYPTION_KEYS = [new, old]
-    out = _call("rotate_secrets")
-    assert out == "Re-encrypted the secrets of 2 channel(s) with the first key.\n"
-    settings.ENCRYPTION_KEYS = [new]
-    hook = Channel.objects.get(name="hook")
-    assert (hook.url, hook.signing_secret) == ("https://hooks.example/x", "s3")
-
-
-def test_rotate_secrets_refuses_when_a_key_is_missing(settings):
-    from cryptography.fernet import Fernet
-
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    Channel.objects.create(name="hook", kind="webhook", url="https://hooks.example/x", signing_secret="s3")
-    settings.ENCRYPTION_KEYS = [Fernet.generate_key().decode()]
-    with pytest.raises(CommandError, match="no key in ENCRYPTION_KEYS decrypts; nothing was changed"):
-        _call("rotate_secrets")
-
-
-def _call(*args):
-    from io import StringIO
-
-    out = StringIO()
-    call_command(*args, stdout=out)
-    return out.getvalue()

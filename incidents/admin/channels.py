@@ -4,7 +4,6 @@ Channel secrets are write-only: the form never renders a stored URL, token or si
 secret; a blank field keeps the stored value unless its "clear" box is ticked.
 """
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -14,50 +13,27 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
+from core.secret_forms import WriteOnlySecretsForm, clear_field, secret_field
 from incidents.delivery import notifications_retry, send_test
 from incidents.models import Channel, DeliveryAttempt, Notification
-
-SECRET_LABELS = {"url": "A URL", "token": "A token", "signing_secret": "A signing secret"}
 
 
 # Channels -----------------------------------------------------------------------------
 
 
-def _secret_field(label, help_text):
-    return forms.CharField(
-        required=False, label=label, help_text=help_text,
-        widget=forms.PasswordInput(render_value=False, attrs={"size": 60, "autocomplete": "off"}),
-    )
+class ChannelAdminForm(WriteOnlySecretsForm):
+    secret_labels = {"url": "A URL", "token": "A token", "signing_secret": "A signing secret"}
 
-
-class ChannelAdminForm(forms.ModelForm):
-    url = _secret_field("URL", "Slack incoming-webhook URL, or the webhook's URL.")
-    clear_url = forms.BooleanField(required=False, label="Clear the URL")
-    token = _secret_field("Bot token", "Slack bot token (xoxb-…).")
-    clear_token = forms.BooleanField(required=False, label="Clear the token")
-    signing_secret = _secret_field("Signing secret", "The webhook's HMAC-SHA256 secret.")
-    clear_signing_secret = forms.BooleanField(required=False, label="Clear the signing secret")
+    url = secret_field("URL", "Slack incoming-webhook URL, or the webhook's URL.")
+    clear_url = clear_field("URL")
+    token = secret_field("Bot token", "Slack bot token (xoxb-…).")
+    clear_token = clear_field("token")
+    signing_secret = secret_field("Signing secret", "The webhook's HMAC-SHA256 secret.")
+    clear_signing_secret = clear_field("signing secret")
 
     class Meta:
         model = Channel
         fields = ["name", "kind", "enabled", "url", "token", "slack_channel", "recipients", "signing_secret"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for name in Channel.SECRET_FIELDS:
-            self.initial[name] = ""
-            if self.instance.pk and getattr(self.instance, name):
-                self.fields[name].help_text = f"{SECRET_LABELS[name]} is set. Leave blank to keep it."
-
-    def clean(self):
-        """A blank secret keeps the stored value unless its "clear" box is ticked."""
-        cleaned = super().clean()
-        for name in Channel.SECRET_FIELDS:
-            if cleaned.get(f"clear_{name}"):
-                cleaned[name] = ""
-            elif not cleaned.get(name) and self.instance.pk:
-                cleaned[name] = getattr(self.instance, name)
-        return cleaned
 
 
 @admin.register(Channel)

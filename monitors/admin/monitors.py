@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
+from core.secret_forms import WriteOnlySecretsForm, clear_field, secret_field
 from monitors.models import Kind, Monitor, RunnerLease, StateChange, Status, Tag
 from monitors.services import (
     monitor_pause,
@@ -46,23 +47,19 @@ def badge(status):
 # The change form ---------------------------------------------------------------
 
 
-class MonitorAdminForm(forms.ModelForm):
+class MonitorAdminForm(WriteOnlySecretsForm):
     """Secrets are write-only: the stored value is never rendered; blank keeps it."""
 
-    auth_password = forms.CharField(required=False, widget=forms.PasswordInput(render_value=False))
-    clear_auth_password = forms.BooleanField(required=False, label="Clear the password")
-    headers = forms.CharField(
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text='A JSON object of header names to values, e.g. {"X-Token": "…"}.',
+    secret_labels = {"auth_password": "A password", "dsn": "A DSN", "headers": "Headers"}
+
+    auth_password = secret_field("Password", size=20)
+    clear_auth_password = clear_field("password")
+    headers = secret_field(
+        "Headers", 'A JSON object of header names to values, e.g. {"X-Token": "…"}.', multiline=True
     )
-    dsn = forms.CharField(
-        required=False,
-        label="DSN",
-        widget=forms.PasswordInput(render_value=False, attrs={"size": 60}),
-        help_text="postgresql://user:password@host:5432/db",
-    )
-    clear_dsn = forms.BooleanField(required=False, label="Clear the DSN")
+    clear_headers = clear_field("headers")
+    dsn = secret_field("DSN", "postgresql://user:password@host:5432/db")
+    clear_dsn = clear_field("DSN")
 
     class Meta:
         model = Monitor
@@ -70,21 +67,11 @@ class MonitorAdminForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name in Monitor.SECRET_FIELDS:
-            self.initial[name] = ""
         if self.instance.pk:
-            self._describe_stored_secrets()
-
-    def _describe_stored_secrets(self):
-        stored = self.instance
-        count = len(stored.headers or {})
-        self.fields["headers"].help_text = (
-            f"A JSON object of header names to values. Leave blank to keep the current headers "
-            f"({count} set); {{}} removes them."
-        )
-        for name, what in (("auth_password", "A password"), ("dsn", "A DSN")):
-            if getattr(stored, name):
-                self.fields[name].help_text = f"{what} is set. Leave blank to keep it."
+            self.fields["headers"].help_text = (
+                f"A JSON object of header names to values. Leave blank to keep the current headers "
+                f"({len(self.instance.headers or {})} set); {{}} removes them."
+            )
 
     def clean_headers(self):
         raw = self.cleaned_data["headers"].strip()
@@ -97,19 +84,6 @@ class MonitorAdminForm(forms.ModelForm):
         if not isinstance(headers, dict):
             raise forms.ValidationError("Give a JSON object, e.g. {}.")
         return headers
-
-    def clean(self):
-        """A blank secret keeps the stored value unless its "clear" box is ticked."""
-        cleaned = super().clean()
-        stored = self.instance
-        if "headers" in cleaned and cleaned["headers"] is None:
-            cleaned["headers"] = stored.headers if stored.pk else {}
-        for name in ("auth_password", "dsn"):
-            if cleaned.get(f"clear_{name}"):
-                cleaned[name] = ""
-            elif name in cleaned and not cleaned[name] and stored.pk:
-                cleaned[name] = getattr(stored, name)
-        return cleaned
 
 
 # Read-only renderings on the change form ------------------------------------------
@@ -237,7 +211,7 @@ SECTIONS = [
             ("method", "expected_status"),
             "body",
             ("keyword", "keyword_absent"),
-            "headers",
+            ("headers", "clear_headers"),
             "auth_user",
             ("auth_password", "clear_auth_password"),
             "tls_verify",

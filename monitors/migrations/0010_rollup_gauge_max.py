@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('monitors', '0008_maintenance_entered_expiring'),
+        ('monitors', '0009_encrypt_secrets'),
     ]
 
     operations = [

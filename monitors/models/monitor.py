@@ -9,12 +9,13 @@ from datetime import timedelta
 import psycopg
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import MaxValueValidator, MinValueValidator
+from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from psycopg.conninfo import conninfo_to_dict
 
+from core.crypto import EncryptedJSONField, EncryptedTextField
 from incidents.models import Severity
 from monitors.status_spec import format_status_spec, parse_status_spec
 
@@ -80,7 +81,8 @@ class Monitor(models.Model):
     """One thing to check, its settings, and the state it is in now.
 
     Settings are plain columns (one table for every kind, so the admin, the API and
-    config files share one shape); the fields a kind does not use stay empty.
+    config files share one shape); the fields a kind does not use stay empty. The
+    SECRET_FIELDS are encrypted at rest and write-only everywhere.
     State columns are written only by `monitors.engine` and `monitors.services`.
     """
 
@@ -137,9 +139,9 @@ class Monitor(models.Model):
     )
     keyword = models.CharField(max_length=500, blank=True, help_text="The body must contain this.")
     keyword_absent = models.CharField(max_length=500, blank=True, help_text="The body must not contain this.")
-    headers = models.JSONField(default=dict, blank=True)
+    headers = EncryptedJSONField(default=dict, blank=True, help_text="Header names to values. A secret.")
     auth_user = models.CharField(max_length=200, blank=True)
-    auth_password = models.CharField(max_length=200, blank=True)
+    auth_password = EncryptedTextField(blank=True, validators=[MaxLengthValidator(200)], help_text="A secret.")
     tls_verify = models.BooleanField(default=True)
 
     # tcp, tls
@@ -154,7 +156,7 @@ class Monitor(models.Model):
     grace = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds a ping may be late.")
 
     # postgres
-    dsn = models.CharField(max_length=1000, blank=True, help_text="A secret: never shown again.")
+    dsn = EncryptedTextField(blank=True, validators=[MaxLengthValidator(1000)], help_text="A secret: never shown again.")
     query = models.TextField(blank=True, help_text="Default SELECT 1; the first value must be true.")
 
     # objective

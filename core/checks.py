@@ -1,16 +1,15 @@
 """System checks: configuration that would otherwise fail only when a secret is first used."""
 
-from django.conf import settings
 from django.core import checks
 from django.core.exceptions import ImproperlyConfigured
+
+from core.crypto import check_keys
 
 
 @checks.register(checks.Tags.security)
 def encryption_keys(app_configs, **kwargs):
-    from incidents.crypto import _fernet
-
     try:
-        _fernet(tuple(settings.ENCRYPTION_KEYS))
+        check_keys()
     except ImproperlyConfigured as exc:
-        return [checks.Error(str(exc), id="incidents.E001")]
+        return [checks.Error(str(exc), id="core.E001")]
     return []
