@@ -25,6 +25,8 @@ VALIDATION_ERRORS = {
     "additionalProperties": {},
 }
 
+RETRY_AFTER = {"schema": {"type": "integer"}, "description": "Seconds to wait before the next request."}
+
 
 class VigilAutoSchema(AutoSchema):
     """Adds the error answers DRF gives to the answers each view declares."""
@@ -54,7 +56,10 @@ class VigilAutoSchema(AutoSchema):
             schema = VALIDATION_ERRORS
         else:
             schema = self.resolve_serializer(ErrorSerializer, "response").ref
-        return {"description": description, "content": {"application/json": {"schema": schema}}}
+        response = {"description": description, "content": {"application/json": {"schema": schema}}}
+        if code == "429":
+            response["headers"] = {"Retry-After": RETRY_AFTER}
+        return response
 
     def _takes_input(self):
         """A body, or query parameters (pagination) the view validates."""

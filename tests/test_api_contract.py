@@ -70,6 +70,12 @@ def test_every_answer_an_endpoint_gives_is_declared(schema, path, method, codes)
     assert set(schema["paths"][path][method]["responses"]) == codes
 
 
+def test_a_throttled_endpoint_declares_when_to_retry(schema):
+    too_many = schema["paths"]["/api/monitoring/public-status/"]["get"]["responses"]["429"]
+
+    assert too_many["headers"]["Retry-After"]["schema"] == {"type": "integer"}
+
+
 def test_refusals_share_one_declared_shape(schema, api):
     declared = schema["paths"]["/api/monitors/{id}/"]["get"]["responses"]["404"]
     assert declared["content"]["application/json"]["schema"]["$ref"].endswith("/Error")
