@@ -1,6 +1,7 @@
 """/api/incidents/: list, read, acknowledge and resolve, through `incidents.lifecycle`."""
 
 from django.db.models import Prefetch
+from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
@@ -8,7 +9,9 @@ from rest_framework.response import Response
 from core.permissions import IsSuperAdmin
 from incidents.lifecycle import incident_acknowledge, incident_resolve
 from incidents.models import Incident, TimelineEntry
-from incidents.serializers import IncidentDetailSerializer, IncidentSerializer, ResolveSerializer
+from incidents.serializers import (
+    IncidentChangeSerializer, IncidentDetailSerializer, IncidentSerializer, ResolveSerializer,
+)
 
 
 class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
@@ -35,12 +38,14 @@ class IncidentViewSet(viewsets.ReadOnlyModelViewSet):
     def get_serializer_class(self):
         return IncidentSerializer if self.action == "list" else IncidentDetailSerializer
 
+    @extend_schema(request=None, responses=IncidentChangeSerializer)
     @action(detail=True, methods=["post"])
     def acknowledge(self, request, ref=None):
         incident = self.get_object()
         done = incident_acknowledge(incident, user=request.user, via="API")
         return Response({"changed": done, "incident": IncidentDetailSerializer(incident).data})
 
+    @extend_schema(request=ResolveSerializer, responses=IncidentChangeSerializer)
     @action(detail=True, methods=["post"])
     def resolve(self, request, ref=None):
         incident = self.get_object()

@@ -2,11 +2,12 @@
 
 from rest_framework import serializers
 
+from core.fields import StrictCharField
 from incidents.models import Incident, TimelineEntry
 
 
 class TimelineEntrySerializer(serializers.ModelSerializer):
-    user = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    user = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = TimelineEntry
@@ -14,7 +15,7 @@ class TimelineEntrySerializer(serializers.ModelSerializer):
 
 
 class IncidentSerializer(serializers.ModelSerializer):
-    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    acknowledged_by = serializers.SlugRelatedField(slug_field="username", read_only=True, allow_null=True)
 
     class Meta:
         model = Incident
@@ -34,4 +35,11 @@ class IncidentDetailSerializer(IncidentSerializer):
 
 
 class ResolveSerializer(serializers.Serializer):
-    note = serializers.CharField(required=False, allow_blank=True, max_length=2000, default="")
+    note = StrictCharField(required=False, allow_blank=True, max_length=2000, default="")
+
+
+class IncidentChangeSerializer(serializers.Serializer):
+    """The answer to acknowledge and resolve: `changed` is false when it was already done."""
+
+    changed = serializers.BooleanField()
+    incident = IncidentDetailSerializer()

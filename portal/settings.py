@@ -307,8 +307,13 @@ REST_FRAMEWORK = {
     ],
     # Denied by default: every view names its own permission (core.permissions).
     "DEFAULT_PERMISSION_CLASSES": ["core.permissions.IsSuperAdmin"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.LimitOffsetPagination",
+    # Adds the error answers (400, 401, 403, 404, 429) every view may give to the schema.
+    "DEFAULT_SCHEMA_CLASS": "core.api_schema.VigilAutoSchema",
+    # ?limit= (1-1000) and ?offset=: anything else is a 400, not a silent default.
+    "DEFAULT_PAGINATION_CLASS": "core.pagination.StrictLimitOffsetPagination",
+    # JSON bodies only: a form or multipart body is a 415, not half-parsed into defaults.
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 100,
     # The public status API (portal.public_api) is throttled per client address.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("PUBLIC_API_RATE", default="60/minute")},

@@ -15,6 +15,8 @@ from portal.metrics import metrics
 from portal.public_api import PublicStatusView
 from portal.test_error import send_test_error
 
+handler404 = "portal.api_errors.not_found"
+
 admin.site.site_header = "Vigil administration"
 admin.site.site_title = "Vigil"
 admin.site.index_title = "Monitoring"

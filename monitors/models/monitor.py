@@ -21,6 +21,7 @@ from monitors.status_spec import format_status_spec, parse_status_spec
 
 MIN_INTERVAL = 20
 MAX_INTERVAL = 24 * 3600
+MAX_HEARTBEAT_SECONDS = 366 * 24 * 3600  # a yearly job, with a day to spare
 
 
 class Kind(models.TextChoices):
@@ -245,13 +246,19 @@ class Monitor(models.Model):
 
     def clean(self):
         errors = {}
-        for field, message in self._kind_errors():
+        for field, message in [*self._kind_errors(), *self._heartbeat_bound_errors()]:
             errors.setdefault(field, []).append(message)
         if self.kind != Kind.HEARTBEAT and self.timeout is not None and self.interval is not None:
             if self.timeout >= self.interval:
                 errors.setdefault("timeout", []).append("Must be shorter than the interval.")
         if errors:
             raise ValidationError(errors)
+
+    def _heartbeat_bound_errors(self):
+        """Past a year, a deadline (last ping + period + grace) leaves the calendar."""
+        for field in ("period", "grace"):
+            if (getattr(self, field) or 0) > MAX_HEARTBEAT_SECONDS:
+                yield field, f"Must be at most {MAX_HEARTBEAT_SECONDS} seconds (366 days)."
 
     def _kind_errors(self):
         if self.kind == Kind.HTTP:
