@@ -17,6 +17,7 @@ timestamp would escalate at once (a future one give negative durations), so the 
 
 from dataclasses import dataclass, field
 import json
+import re
 import uuid
 
 from django.conf import settings
@@ -36,6 +37,7 @@ from incidents.models import Severity, Source
 
 MAX_BODY_BYTES = 512 * 1024  # PagerDuty's own limit
 MAX_DEPTH = 64  # objects and arrays within each other; deeper is refused, not a RecursionError
+UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = {"critical": Severity.P0, "error": Severity.P1, "warning": Severity.P2, "info": Severity.P3}
 DONE = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}
@@ -154,10 +156,9 @@ def read_body(request):
         raise Invalid(["body: not valid JSON"]) from None
     if not isinstance(body, dict):
         raise Invalid(["body: must be a JSON object"])
-    problem = _unstorable(body)
-    if problem:
-        raise Invalid([f"body: {problem}"])
-    return body
+    if _too_deep(body):
+        raise Invalid([f"body: nested deeper than {MAX_DEPTH} levels"])
+    return _storable(body)
 
 
 def _not_json(constant):
@@ -165,32 +166,30 @@ def _not_json(constant):
     raise ValueError(f"{constant} is not JSON")
 
 
-def _unstorable(body):
-    """Why the parsed body cannot be stored as it is (too deep, or a string PostgreSQL
-    refuses), or "". Walked with a list, so no depth makes it recurse."""
+def _too_deep(body):
+    """Walked with a list, so no depth makes it recurse."""
     pending = [(body, 1)]
     while pending:
         value, depth = pending.pop()
         if depth > MAX_DEPTH:
-            return f"nested deeper than {MAX_DEPTH} levels"
+            return True
         if isinstance(value, dict):
-            pending.extend((key, depth) for key in value)
             pending.extend((item, depth + 1) for item in value.values())
         elif isinstance(value, list):
             pending.extend((item, depth + 1) for item in value)
-        elif isinstance(value, str) and not _storable_text(value):
-            return "strings may not contain NUL characters or unpaired surrogates"
-    return ""
+    return False
 
 
-def _storable_text(text):
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
+def _storable(value):
+    """The body with what PostgreSQL cannot store in text (NUL, unpaired surrogates) turned
+    into U+FFFD, as any valid JSON string is accepted. Recursion is bounded by MAX_DEPTH."""
+    if isinstance(value, dict):
+        return {_storable(key): _storable(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_storable(item) for item in value]
+    if isinstance(value, str):
+        return UNSTORABLE_CHARACTERS.sub("\ufffd", value)
+    return value
 
 
 def limit_address(request):

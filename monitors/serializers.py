@@ -35,13 +35,18 @@ class WithHistoryList(serializers.ListSerializer):
         return super().to_representation(monitors)
 
 
+@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
+class HeadersField(serializers.JSONField):
+    """Header names to values: what Monitor.clean accepts, and what the schema says."""
+
+
 class MonitorSerializer(serializers.ModelSerializer):
     """Durations (interval, timeout, period, grace) are in seconds; secrets are write-only.
     `status` is `maintenance` while a window covers the monitor; uptimes are percentages
     (null: no data in the window)."""
 
     tags = TagNamesField(required=False)
-    headers = serializers.JSONField(write_only=True, required=False, help_text="Header names to values. A secret.")
+    headers = HeadersField(write_only=True, required=False, help_text="Header names to values. A secret.")
     status = serializers.CharField(source="shown_status", read_only=True)
     status_code = serializers.IntegerField(read_only=True)
     ping_url = serializers.URLField(read_only=True, allow_null=True)

@@ -428,6 +428,9 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Monitors, incidents, error stats, and the events API for the team's apps.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Operation ids and tags without the /api/ prefix ("monitors_create"), whatever other
+    # paths (PagerDuty's /v2/enqueue) the schema also holds: clients generate code from them.
+    "SCHEMA_PATH_PREFIX": r"/api/",
     # Staff and above: the team reads the docs; the public (signed in or not) does not.
     "SERVE_PERMISSIONS": ["core.permissions.IsStaffMember"],
     "SWAGGER_UI_DIST": "SIDECAR",
