@@ -53,15 +53,33 @@ class SentryAPI:
             body = json.dumps([[now - 3600 * i, count] for i, count in enumerate(counts)]).encode()
         self.target.route(f"/api/0/projects/{self.org}/{project}/stats/", handler=self._handler(project, status, body))
 
-    def _handler(self, project, status, body):
+    def issues(self, project, *pages, status=200):
+        """`GET …/<project>/issues/` answers a page of issues at a time, with Sentry's `Link`
+        header (`cursor="<n>"`, `results="true"` while another page follows)."""
+        def page_of(request):
+            cursor = parse_qs(urlsplit(request.path).query).get("cursor", ["0"])[0]
+            index = int(cursor)
+            more = index + 1 < len(pages)
+            link = (f'<{self.api_url()}>; rel="previous"; results="false"; cursor="{max(index - 1, 0)}", '
+                    f'<{self.api_url()}>; rel="next"; results="{str(more).lower()}"; cursor="{index + 1}"')
+            return json.dumps(list(pages[index]) if pages else []).encode(), {"Link": link}
+
+        self.target.route(f"/api/0/projects/{self.org}/{project}/issues/",
+                          handler=self._handler(project, status, page_of, kind="issues"))
+
+    def _handler(self, project, status, body, kind="stats"):
         def handle(request):
-            self.requests.append({"project": project, "query": parse_qs(urlsplit(request.path).query),
+            self.requests.append({"project": project, "kind": kind, "query": parse_qs(urlsplit(request.path).query),
                                   "headers": dict(request.headers)})
-            code, content = status, body
+            code, content, headers = status, body, {}
+            if callable(body):
+                content, headers = body(request)
             if request.headers.get("Authorization") != f"Bearer {self.token}":
                 code, content = 401, b'{"detail": "Invalid token"}'
             request.send_response(code)
             request.send_header("Content-Type", "application/json")
+            for name, value in headers.items():
+                request.send_header(name, value)
             request.send_header("Content-Length", str(len(content)))
             request.end_headers()
             request.wfile.write(content)
