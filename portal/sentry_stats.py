@@ -81,8 +81,10 @@ class SentryConfig:
 
 def sentry_config():
     """The settings and the projects as one value, or None when they are not all set."""
+    if not (settings.SENTRY_AUTH_TOKEN and settings.SENTRY_ORG):
+        return None
     projects = configured_projects()
-    if not (settings.SENTRY_AUTH_TOKEN and settings.SENTRY_ORG and projects):
+    if not projects:
         return None
     return SentryConfig(settings.SENTRY_AUTH_TOKEN, settings.SENTRY_ORG, projects, settings.SENTRY_API_URL,
                         settings.SENTRY_STATS_ENVIRONMENT)
