@@ -1,5 +1,7 @@
-"""Error counts read from Sentry's API: the dashboard's 24-hour figures (`error_stats`) and
-the short-window counts behind `error_rate` events (`project_counts`).
+"""Error counts read from Sentry's API: the dashboard's 24-hour figures and hourly trend
+(`error_stats`) and the short-window counts behind `error_rate` events (`project_counts`),
+for the projects of `sentry_config()` and, when SENTRY_ENVIRONMENT is set, that
+environment only (`environment=`).
 
 Sentry's project stats endpoint answers `[[timestamp, count], …]`, one pair per bucket of
 the resolution asked for (10s, 1h or 1d), from the bucket holding `since` to now; a total

@@ -375,7 +375,8 @@ SENTRY_API_TIMEOUT = env.float("SENTRY_API_TIMEOUT", default=10.0)
 # Counts and issues are read for this environment only when SENTRY_ENVIRONMENT is set
 # (its "production" default above names Vigil's own errors; it is no filter).
 SENTRY_STATS_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
-# Pages of 100 issues read per project and poll when looking for new issues.
+# At most this many pages of unresolved issues (Sentry's page size) are read per project
+# and poll when looking for new issues.
 SENTRY_ISSUE_PAGES = env.int("SENTRY_ISSUE_PAGES", default=5)
 # Without Sentry project rows (admin, `sentry_projects:`), the SENTRY_PROJECTS are "over"
 # with at least this many errors in the window (Sentry keeps its 10-second counts for an
