@@ -3,8 +3,10 @@ the issues already there when a project is first polled are not, and restarts or
 run announce nothing twice. Against a loopback server shaped like Sentry's issues endpoint."""
 
 import json
+import threading
 
 import pytest
+from django.db import connection
 
 from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident
@@ -186,3 +188,27 @@ def test_a_new_issue_reaches_slack_through_a_rule_on_its_kind(sentry_api):
     assert "new issue BACKEND-5: TwilioException: call failed" in text
     assert "app/Http/Calls.php in dial" in text and "3 events" in text and "error" in text
     assert "https://sentry.example/organizations/acme/issues/1005/" in text
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_clusters_at_once_announce_an_issue_once(sentry_api):
+    sentry_api.issues("dutycall-backend", [issue(1)])
+    poll_new_issues()
+    sentry_api.issues("dutycall-backend", [issue(2), issue(1)])
+    barrier, results = threading.Barrier(4), []
+
+    def cluster():
+        try:
+            barrier.wait()
+            results.append(poll_new_issues())
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=cluster) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+
+    assert sorted(results) == [[], [], [], ["BACKEND-2"]]
+    assert new_issue_events() == ["sentry:dutycall-backend:issue:1002"]
