@@ -212,3 +212,13 @@ def test_two_clusters_at_once_announce_an_issue_once(sentry_api):
 
     assert sorted(results) == [[], [], [], ["BACKEND-2"]]
     assert new_issue_events() == ["sentry:dutycall-backend:issue:1002"]
+
+
+def test_the_kind_is_declared_by_its_source_so_rules_can_name_it():
+    from incidents.admin.rules import AlertRuleForm
+    from incidents.config_sections import _event_kinds
+    from incidents.events import PROBLEM_KINDS
+
+    assert (NEW_ISSUE, NEW_ISSUE) in AlertRuleForm.base_fields["event_kinds"].choices
+    assert _event_kinds([NEW_ISSUE, "error_rate"]) == [NEW_ISSUE, "error_rate"]
+    assert NEW_ISSUE in PROBLEM_KINDS  # it opens an incident
