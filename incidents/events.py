@@ -15,7 +15,7 @@ from incidents import delivery, lifecycle, oncall, routing, runbooks
 from incidents.messages import event_payload, queued_text
 from incidents.models import Event, Incident, Notification, Severity, Source, TimelineEntry
 
-EVENT_KINDS = (
+EVENT_KINDS = [
     "monitor_down",
     "monitor_up",
     "monitor_degraded",
@@ -31,12 +31,21 @@ EVENT_KINDS = (
     "monitor_flapping_stopped",
     "slo_burn",
     "slo_burn_stopped",
-)
+]
 PROBLEM_KINDS = {
     "monitor_down", "heartbeat_missed", "backup_failed", "backup_stale", "error_rate", "monitor_flapping", "slo_burn",
 }
 
 PROBLEM, RECOVERY, ACKNOWLEDGE, NOTICE = "problem", "recovery", "acknowledge", "notice"
+
+
+def declare_event_kinds(*, problems=()):
+    """A source declares the kinds it emits, next to its own code, when its app starts:
+    here, so far, kinds that open an incident (`problems`)."""
+    for kind in problems:
+        if kind not in EVENT_KINDS:
+            EVENT_KINDS.append(kind)
+        PROBLEM_KINDS.add(kind)
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,7 @@ incidents there are, so the pages and the API show the same figures by the same 
 """
 
 from collections import Counter
+from datetime import UTC, datetime
 from typing import NamedTuple
 
 from django.apps import apps
@@ -148,12 +149,41 @@ class ErrorStats(NamedTuple):
     stats: dict | None  # portal.sentry_stats.error_stats()'s answer
     error: str  # why there are no figures, or why they are stale
     updated_at: object = None  # when Sentry gave them (a datetime)
+    trends: tuple = ()  # (project, [TrendBar]) per project of `stats`
+
+
+class TrendBar(NamedTuple):
+    """One hour's errors as a bar of an SVG TREND_HEIGHT high, TREND_PITCH apart."""
+
+    x: int
+    y: int
+    height: int
+    count: int
+    hour: datetime
+
+
+TREND_HOURS = 24
+TREND_HEIGHT = 24
+TREND_PITCH = 4
 
 
 def error_stats():
-    """Sentry's error counts of the last 24 h, or why they cannot be had."""
+    """Sentry's error counts of the last 24 h with their hourly trend, or why they cannot be had."""
     try:
         stats = sentry_stats.error_stats()
     except sentry_stats.SentryUnavailable as exc:
         return ErrorStats(None, str(exc) or "Sentry not configured")
-    return ErrorStats(stats, stats.get("error", ""), parse_datetime(stats["updated_at"]))
+    trends = tuple((project, error_trend(project.get("hourly", []))) for project in stats["projects"])
+    return ErrorStats(stats, stats.get("error", ""), parse_datetime(stats["updated_at"]), trends)
+
+
+def error_trend(hourly):
+    """The last TREND_HOURS hourly buckets as bars scaled to the busiest hour (an hour with
+    any error at least one unit high, so it never looks like none)."""
+    buckets = hourly[-TREND_HOURS:]
+    peak = max((count for _at, count in buckets), default=0) or 1
+    bars = []
+    for index, (at, count) in enumerate(buckets):
+        height = max(round(count / peak * TREND_HEIGHT), 1 if count else 0)
+        bars.append(TrendBar(index * TREND_PITCH, TREND_HEIGHT - height, height, count, datetime.fromtimestamp(at, UTC)))
+    return bars

@@ -1,6 +1,8 @@
-"""Error-rate alerts from Sentry: every minute, each project's errors over the last
-SENTRY_ERROR_WINDOW_MINUTES are counted (Sentry's 10-second buckets, its finest); at or
-above SENTRY_ERROR_THRESHOLD the project is "over".
+"""Error-rate alerts from Sentry: every minute, each project's errors over its window are
+counted (Sentry's 10-second buckets, its finest); at or above its error threshold the
+project is "over". Each project has its own rule (`portal.sentry_stats.Project`: a
+SentryProject row, or SENTRY_ERROR_THRESHOLD and SENTRY_ERROR_WINDOW_MINUTES for the
+SENTRY_PROJECTS).
 
 The state is the incident itself: an open incident with the dedup key
 `sentry:<slug>:error_rate` means "over". Going over emits `error_rate` (opening it),
@@ -16,8 +18,8 @@ can name it; it is an app source, so config files name it under `event_sources`.
 
 import logging
 from datetime import timedelta
+from itertools import groupby
 
-from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
@@ -44,14 +46,23 @@ def check_error_rates(now=None):
     if config is None:
         return []
     now = now or timezone.now()
-    window = timedelta(minutes=settings.SENTRY_ERROR_WINDOW_MINUTES)
     try:
-        counts = project_counts(config, since=now - window, resolution="10s")
+        counts = _counts(config, now)
     except SentryUnavailable as exc:
         log.warning("Error rates not checked: %s", exc)
         return []
-    register_sources(config.projects)
-    return [slug for slug, count in counts.items() if _apply(slug, count, now)]
+    register_sources(config.slugs)
+    return [project.slug for project in config.projects if _apply(project, counts[project.slug], now)]
+
+
+def _counts(config, now):
+    """{slug: errors within the project's own window}, one request per project."""
+    counts = {}
+    by_window = sorted(config.projects, key=lambda project: project.window)
+    for window, projects in groupby(by_window, key=lambda project: project.window):
+        slugs = [project.slug for project in projects]
+        counts.update(project_counts(config, since=now - timedelta(seconds=window), resolution="10s", slugs=slugs))
+    return counts
 
 
 def register_sources(slugs):
@@ -63,20 +74,22 @@ def register_sources(slugs):
 
 
 @transaction.atomic
-def _apply(slug, count, now):
+def _apply(project, count, now):
     """Emit the change if there is one; True if this call emitted it."""
+    slug = project.slug
     list(Source.objects.select_for_update().filter(key=source_key(slug)).values_list("pk", flat=True))
-    over = count >= settings.SENTRY_ERROR_THRESHOLD
+    over = count >= project.error_threshold
     was_over = Incident.objects.filter(dedup_key=dedup_key(slug)).exclude(status=Incident.Status.RESOLVED).exists()
     if over == was_over:
         return False
-    receive_events([_event(slug, count, over, now)])
+    receive_events([_event(project, count, over, now)])
     return True
 
 
-def _event(slug, count, over, now):
-    minutes, threshold = settings.SENTRY_ERROR_WINDOW_MINUTES, settings.SENTRY_ERROR_THRESHOLD
-    figures = f"{count} errors in the last {minutes} min (threshold {threshold})"
+def _event(project, count, over, now):
+    slug, threshold = project.slug, project.error_threshold
+    minutes = project.window // 60 if project.window % 60 == 0 else project.window / 60
+    figures = f"{count} errors in the last {minutes:g} min (threshold {threshold})"
     return NewEvent(
         kind="error_rate" if over else "error_rate_normal",
         source_key=source_key(slug),

@@ -1,5 +1,9 @@
 """GET /api/monitoring/error-stats: errors per Sentry project over the last 24 hours, for
-super admins (the dashboard polls it). 503 with the reason when there are no figures."""
+super admins (the dashboard polls it). 503 with the reason when there are no figures.
+
+Besides `projects`, each project's figure is a key of its own, `<label>_errors_24h`, as
+the guide's dashboard reads it (`backend_errors_24h` for the project labelled, or slugged
+`…-backend`)."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -12,11 +16,17 @@ from portal.sentry_stats import SentryUnavailable, error_stats
 
 class ProjectErrorsSerializer(serializers.Serializer):
     slug = serializers.CharField()
+    label = serializers.CharField(help_text="Names its `<label>_errors_24h` key.")
     errors_24h = serializers.IntegerField()
+    hourly = serializers.ListField(
+        child=serializers.ListField(child=serializers.IntegerField(), min_length=2, max_length=2),
+        help_text="Sentry's hourly buckets, oldest first: [unix timestamp, errors].",
+    )
 
 
 class ErrorStatsSerializer(serializers.Serializer):
-    """`stale`: Sentry failed, these are the last figures it gave (`error` says why)."""
+    """`stale`: Sentry failed, these are the last figures it gave (`error` says why). One
+    `<label>_errors_24h` integer per project besides these keys."""
 
     success = serializers.BooleanField()
     projects = ProjectErrorsSerializer(many=True)

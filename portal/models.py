@@ -1,6 +1,8 @@
 """The audit log: who signed in (or failed to), changed roles, or changed anything in the admin."""
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 
 
@@ -44,3 +46,70 @@ class WeeklyReport(models.Model):
 
     def __str__(self):
         return f"week ending {self.week_ending:%Y-%m-%d}"
+
+
+LABEL = RegexValidator(r"^[a-z0-9_]+$", "Lower-case letters, digits and underscores only (it names `<label>_errors_24h`).")
+
+
+def default_label(slug):
+    """The slug's last hyphenated word: `dutycall-backend` → `backend`."""
+    return slug.rsplit("-", 1)[-1].lower()
+
+
+class SentryProject(models.Model):
+    """A Sentry project Vigil reads: its error counts, its error-rate rule and its new issues.
+
+    With no rows, the slugs in SENTRY_PROJECTS are read with SENTRY_ERROR_THRESHOLD and
+    SENTRY_ERROR_WINDOW_MINUTES; once a row exists, the rows alone are the projects."""
+
+    slug = models.SlugField(max_length=100, unique=True, help_text="The project's slug in Sentry.")
+    label = models.CharField(
+        max_length=50, blank=True, validators=[LABEL],
+        help_text="Names its figure in /api/monitoring/error-stats (`<label>_errors_24h`); "
+                  "blank: the slug's last hyphenated word (dutycall-backend → backend).",
+    )
+    error_threshold = models.PositiveIntegerField(
+        default=50, validators=[MinValueValidator(1)],
+        help_text="An error_rate event when this many errors arrive within the window.",
+    )
+    window = models.PositiveIntegerField(
+        default=300, validators=[MinValueValidator(60), MaxValueValidator(3600)],
+        help_text="The error-rate window in seconds (60 to 3600).",
+    )
+
+    class Meta:
+        ordering = ["slug"]
+
+    def __str__(self):
+        return self.slug
+
+    @property
+    def name(self):
+        """What config files and the admin match rows by."""
+        return self.slug
+
+    @property
+    def shown_label(self):
+        return self.label or default_label(self.slug)
+
+    def clean(self):
+        others = SentryProject.objects.exclude(pk=self.pk).only("slug", "label")
+        taken = {other.shown_label: other.slug for other in others}
+        if self.slug and self.shown_label in taken:
+            raise ValidationError({"label": f'"{self.shown_label}" is already the label of {taken[self.shown_label]}; give one of them another label'})
+
+
+class KnownSentryIssues(models.Model):
+    """The issue ids a project has shown, so a new one is announced once, across restarts
+    and clusters. The row exists once the project was polled: its first poll records what
+    is there without announcing it."""
+
+    slug = models.CharField(max_length=100, unique=True)
+    issue_ids = models.JSONField(default=list)
+    polled_at = models.DateTimeField(null=True)
+
+    class Meta:
+        verbose_name_plural = "known Sentry issues"
+
+    def __str__(self):
+        return f"{self.slug}: {len(self.issue_ids)} issues"

@@ -4,6 +4,8 @@ Read through `portal.dashboard_data`, so the API and the pages agree; the serial
 below both render the answers and describe them in the OpenAPI schema.
 """
 
+import math
+
 from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers
@@ -16,15 +18,42 @@ from monitors.models import Status
 from portal import dashboard_data as data
 
 
+def guide_uptime(percent):
+    """The guide's uptime: a string with two decimals ("99.95"), rounded down so that any
+    downtime never reads "100.00"; None without data."""
+    if percent is None:
+        return None
+    return "100.00" if percent >= 100 else f"{math.floor(percent * 100 + 1e-6) / 100:.2f}"
+
+
+def whole_ms(value):
+    return None if value is None else round(value)
+
+
 class MonitorStatusSerializer(serializers.Serializer):
-    """A monitor: uptime over the last 30 days in percent (null without data) and the
-    last check's response time in ms. Renders a `dashboard_data.MonitorRow`."""
+    """A monitor in the guide's shape (`status` "up" or "down", `uptime` over 30 days as
+    "99.95", `response_time` the 24-hour average in whole ms), plus Vigil's `state` and
+    figures. Renders a `dashboard_data.MonitorRow`."""
 
     name = serializers.CharField(source="monitor.name")
+    status = serializers.SerializerMethodField(help_text='"down" while Vigil\'s state is down, else "up".')
     # Not an enum in the schema: "status" already names the incidents' choices there.
-    status = serializers.CharField(help_text=f"One of: {', '.join(Status.values)}.")
-    uptime = serializers.FloatField(source="uptime_30d", allow_null=True)
-    response_time = serializers.FloatField(source="monitor.response_time_ms", allow_null=True)
+    state = serializers.CharField(source="status", help_text=f"Vigil's state, one of: {', '.join(Status.values)}.")
+    uptime = serializers.SerializerMethodField(help_text='Over 30 days, e.g. "99.95"; null without data.')
+    response_time = serializers.SerializerMethodField(help_text="The 24-hour average in whole ms; null without checks.")
+    uptime_24h = serializers.FloatField(allow_null=True)
+    uptime_30d = serializers.FloatField(allow_null=True)
+    last_response_time = serializers.FloatField(source="monitor.response_time_ms", allow_null=True,
+                                                help_text="The last check's, in ms.")
+
+    def get_status(self, row) -> str:
+        return "down" if row.status == Status.DOWN else "up"
+
+    def get_uptime(self, row) -> str | None:
+        return guide_uptime(row.uptime_30d)
+
+    def get_response_time(self, row) -> int | None:
+        return whole_ms(row.summary.response_ms_24h)
 
 
 class SystemStatusSerializer(serializers.Serializer):
@@ -35,7 +64,7 @@ class SystemStatusSerializer(serializers.Serializer):
 
 class IncidentSummarySerializer(serializers.Serializer):
     """`id` is the reference (INC-YYYY-NNN) /api/incidents/ looks incidents up by;
-    `duration_minutes` (whole minutes) runs until now while the incident is open."""
+    `duration_minutes` is in whole minutes, null while the incident is open."""
 
     id = serializers.CharField(source="ref")
     title = serializers.CharField()
@@ -45,7 +74,9 @@ class IncidentSummarySerializer(serializers.Serializer):
     duration_minutes = serializers.SerializerMethodField()
     severity = serializers.ChoiceField(choices=Severity.choices)
 
-    def get_duration_minutes(self, incident) -> int:
+    def get_duration_minutes(self, incident) -> int | None:
+        if incident.resolved_at is None:
+            return None
         return int(data.incident_duration(incident, self.context["now"]).total_seconds() // 60)
 
 

@@ -12,6 +12,7 @@ from rest_framework.views import APIView
 from core.permissions import IsAnyone
 from incidents.models import Incident
 from portal.client_ip import client_ip
+from portal.monitoring_api import guide_uptime, whole_ms
 from portal.status_data import OVERALL_ORDER, STATE_WORDS, public_status
 
 # Plain strings with their values listed, not enums: other answers in the schema already
@@ -29,6 +30,27 @@ class PublicComponentSerializer(serializers.Serializer):
     uptime_24h = serializers.FloatField(allow_null=True)
     uptime_30d = serializers.FloatField(allow_null=True)
     uptime_90d = serializers.FloatField(allow_null=True)
+
+
+class PublicMonitorSerializer(serializers.Serializer):
+    """A public monitor in the guide's shape, as in system-status: `status` "down" during
+    an outage, else "up"; `uptime` over 30 days as "99.95"; `response_time` the 24-hour
+    average in whole ms. `state` is the component's."""
+
+    name = serializers.CharField()
+    status = serializers.SerializerMethodField(help_text='"down" during an outage, else "up".')
+    state = serializers.CharField(help_text=STATES)
+    uptime = serializers.SerializerMethodField(help_text='Over 30 days, e.g. "99.95"; null without data.')
+    response_time = serializers.SerializerMethodField(help_text="The 24-hour average in whole ms; null without checks.")
+
+    def get_status(self, component) -> str:
+        return "down" if component.state == "outage" else "up"
+
+    def get_uptime(self, component) -> str | None:
+        return guide_uptime(component.uptime_30d)
+
+    def get_response_time(self, component) -> int | None:
+        return whole_ms(component.response_ms_24h)
 
 
 class PublicUpdateSerializer(serializers.Serializer):
@@ -57,6 +79,7 @@ class PublicMaintenanceSerializer(serializers.Serializer):
 class PublicStatusSerializer(serializers.Serializer):
     success = serializers.BooleanField()
     overall_status = serializers.CharField(help_text=OVERALL)
+    monitors = PublicMonitorSerializer(many=True, help_text="The public monitors in the guide's shape.")
     components = PublicComponentSerializer(many=True)
     incidents = PublicIncidentSerializer(many=True, help_text="Open ones, then those resolved in the last 14 days.")
     maintenance = PublicMaintenanceSerializer(many=True, help_text="Active now or starting within 7 days.")
@@ -82,6 +105,7 @@ class PublicStatusView(APIView):
     @extend_schema(responses=PublicStatusSerializer)
     def get(self, request):
         status = public_status()
-        answer = {"success": True, "overall_status": status.overall, "components": status.components,
+        answer = {"success": True, "overall_status": status.overall, "monitors": status.components,
+                  "components": status.components,
                   "incidents": status.incidents, "maintenance": status.maintenance}
         return Response(PublicStatusSerializer(answer).data)

@@ -17,6 +17,7 @@ PERIODIC_JOBS = [
     Periodic("monitors.objectives", "monitors.tasks.check_objectives", minutes=1),
     Periodic("monitors.prune", "monitors.tasks.prune", minutes=24 * 60),
     Periodic("portal.error_rates", "portal.error_rate.check_error_rates", minutes=1),
+    Periodic("portal.sentry_issues", "portal.sentry_issues.poll_new_issues", minutes=1),
     Periodic("portal.postmortem_reminders", "portal.postmortem_rules.remind_postmortems_due", minutes=60),
     Periodic("backups.dispatch", "backups.tasks.dispatch_due", minutes=1),
     Periodic("backups.stale", "backups.tasks.check_stale", minutes=5),

@@ -198,6 +198,7 @@ CONFIG_SECTIONS = [
     "incidents.config_sections.AlertRuleSection",
     "monitors.maintenance_config.MaintenanceSection",
     "backups.config_section.BackupSourceSection",
+    "portal.config_section.SentryProjectSection",
 ]
 
 # Checks -----------------------------------------------------------------
@@ -393,8 +394,15 @@ SENTRY_ORG = env.str("SENTRY_ORG", default="")
 SENTRY_PROJECTS = env.list("SENTRY_PROJECTS", default=[])
 SENTRY_API_URL = env.str("SENTRY_API_URL", default="https://sentry.io/api/0/").rstrip("/") + "/"
 SENTRY_API_TIMEOUT = env.float("SENTRY_API_TIMEOUT", default=10.0)
-# A project is "over" with at least this many errors in the window (Sentry keeps its
-# 10-second counts for an hour, so the window is at most 60 minutes).
+# Counts and issues are read for this environment only when SENTRY_ENVIRONMENT is set
+# (its "production" default above names Vigil's own errors; it is no filter).
+SENTRY_STATS_ENVIRONMENT = env.str("SENTRY_ENVIRONMENT", default="")
+# At most this many pages of unresolved issues (Sentry's page size) are read per project
+# and poll when looking for new issues.
+SENTRY_ISSUE_PAGES = env.int("SENTRY_ISSUE_PAGES", default=5)
+# Without Sentry project rows (admin, `sentry_projects:`), the SENTRY_PROJECTS are "over"
+# with at least this many errors in the window (Sentry keeps its 10-second counts for an
+# hour, so the window is at most 60 minutes).
 SENTRY_ERROR_THRESHOLD = env.int("SENTRY_ERROR_THRESHOLD", default=50)
 SENTRY_ERROR_WINDOW_MINUTES = env.int("SENTRY_ERROR_WINDOW_MINUTES", default=5)
 if SENTRY_ERROR_THRESHOLD < 1 or not 1 <= SENTRY_ERROR_WINDOW_MINUTES <= 60:

@@ -24,7 +24,7 @@ from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monito
 from monitors.uptime import Window
 from portal import stale_cache
 
-CACHE_KEY = "vigil:status:data:2"  # versioned, as status_page's keys
+CACHE_KEY = "vigil:status:data:3"  # versioned, as status_page's keys
 CACHE_SECONDS = 15
 BAR_DAYS = 90
 LATENCY_HOURS = 24
@@ -76,6 +76,7 @@ class Component:
     days: tuple
     latency: tuple
     day_incidents: dict = field(default_factory=dict)  # day index → neutral incident titles
+    response_ms_24h: float | None = None  # the average over every check of those hours
 
     @property
     def state_words(self):
@@ -207,15 +208,15 @@ def _tags():
 def _components(monitors, tags, day_incidents, now, first_day):
     ids = [monitor.pk for monitor in monitors]
     days, long_windows = _days(ids, first_day)
-    latency, last_day = _hours(ids, now)
+    latency, last_day, response = _hours(ids, now)
     return tuple(
         _component(monitor, tags, days[monitor.pk], latency[monitor.pk], last_day[monitor.pk],
-                   long_windows[monitor.pk], day_incidents[monitor.source_key])
+                   long_windows[monitor.pk], day_incidents[monitor.source_key], response.get(monitor.pk))
         for monitor in monitors
     )
 
 
-def _component(monitor, tags, days, latency, last_day, long_windows, day_incidents):
+def _component(monitor, tags, days, latency, last_day, long_windows, day_incidents, response_ms_24h):
     group = tags[monitor.pk][0][1] if tags[monitor.pk] else OTHER_GROUP
     return Component(
         name=monitor.name,
@@ -228,6 +229,7 @@ def _component(monitor, tags, days, latency, last_day, long_windows, day_inciden
         days=days,
         latency=latency,
         day_incidents=day_incidents,
+        response_ms_24h=response_ms_24h,
     )
 
 
@@ -263,11 +265,12 @@ def _days(ids, first_day):
 
 def _hours(ids, now):
     """({monitor id: LATENCY_HOURS hourly average response times}, {monitor id: Window of
-    those hours}) from one read of the hourly rollups."""
+    those hours}, {monitor id: average response time over them}) from one read of the
+    hourly rollups."""
     first_hour = hour_of(now) - (LATENCY_HOURS - 1) * HOUR
     index_of = {(first_hour + i * HOUR).strftime("%Y-%m-%d %H"): i for i in range(LATENCY_HOURS)}
     found = defaultdict(lambda: [None] * LATENCY_HOURS)
-    sums = defaultdict(lambda: [0.0, 0.0])
+    sums = defaultdict(lambda: [0.0, 0.0, 0.0, 0])
     for monitor_id, start, up, down, total, checks in _rows(HourlyRollup, ids, first_hour).values_list(
         "monitor_id", "start_text", "up_seconds", "down_seconds", "latency_sum", "latency_count"
     ):
@@ -276,10 +279,15 @@ def _hours(ids, now):
             continue
         if checks:
             found[monitor_id][index] = round(total / checks, 1)
-        sums[monitor_id][0] += up
-        sums[monitor_id][1] += down
+        totals = sums[monitor_id]
+        totals[0] += up
+        totals[1] += down
+        totals[2] += total or 0.0
+        totals[3] += checks or 0
     latency = defaultdict(lambda: (None,) * LATENCY_HOURS, {key: tuple(value) for key, value in found.items()})
-    return latency, defaultdict(Window, {key: Window(*value) for key, value in sums.items()})
+    windows = defaultdict(Window, {key: Window(up, down) for key, (up, down, _total, _checks) in sums.items()})
+    response = {key: total / checks for key, (_up, _down, total, checks) in sums.items() if checks}
+    return latency, windows, response
 
 
 def _rows(model, ids, since):

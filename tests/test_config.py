@@ -243,7 +243,7 @@ INVALID = {  # id: (file, the one line expected; {path} is the file's path)
     ),
     "unknown-section": (
         "monitors: []\nchannel: []\n",
-        "channel: unknown top-level key (known: channels, monitors, alert_rules, maintenance, backup_sources)",
+        "channel: unknown top-level key (known: channels, monitors, alert_rules, maintenance, backup_sources, sentry_projects)",
     ),
     "section-not-a-list": (
         "monitors:\n",
@@ -434,7 +434,7 @@ def test_every_problem_of_a_file_is_listed_one_a_line_in_file_order(db, write):
     )
 
     assert apply_fails(path) == [
-        "channel: unknown top-level key (known: channels, monitors, alert_rules, maintenance, backup_sources)",
+        "channel: unknown top-level key (known: channels, monitors, alert_rules, maintenance, backup_sources, sentry_projects)",
         'monitors[0] "api-health": colour: unknown key',
         'monitors[0] "api-health": interval: must be at least 20s',
         'monitors[0] "api-health": url: only http:// and https:// URLs can be checked',

@@ -2,6 +2,7 @@
 what the database and Sentry say; the cost does not grow with the number of monitors."""
 
 import json
+import re
 from datetime import timedelta
 
 import pytest
@@ -132,6 +133,24 @@ def test_sentry_figures_are_shown_when_sentry_answers(admin_client, settings, ht
     assert "12 errors" in page and "<td>web</td><td>7</td>" in page and "<td>jobs</td><td>5</td>" in page
     assert "12 errors in 24 h; no request count" in page
     assert "token-123" not in page
+
+
+def test_sentrys_hourly_buckets_are_drawn_as_a_24_hour_trend(admin_client, settings, http_target):
+    hour = 1_796_774_400  # 2026-12-09 00:00 UTC
+    buckets = [[hour + 3600 * i, count] for i, count in enumerate([0] * 20 + [2, 10, 0, 5, 1])]  # 25, as Sentry gives
+    http_target.route("/api/0/projects/acme/web/stats/", body=json.dumps(buckets).encode(),
+                      headers={"Content-Type": "application/json"})
+    settings.SENTRY_AUTH_TOKEN, settings.SENTRY_ORG = "token-123", "acme"
+    settings.SENTRY_PROJECTS, settings.SENTRY_API_URL = ["web"], http_target.url("/api/0/")
+
+    page = admin_client.get("/dashboard/monitoring/panels").content.decode()
+
+    row = page.split('id="errors-web"', 1)[1].split("</tr>", 1)[0]
+    bars = re.findall(r'<rect x="(\d+)" y="(\d+)" width="3" height="(\d+)"><title>([^<]*)</title>', row)
+    assert len(bars) == 24  # the last 24 hours
+    assert [int(height) for *_, height, _title in bars][-6:] == [0, 5, 24, 0, 12, 2]  # scaled to the busiest hour
+    assert bars[-1][3] == "00:00 UTC: 1" and bars[-4][3] == "21:00 UTC: 10"
+    assert "<td>web</td><td>18</td>" in row  # the total counts every bucket
 
 
 def test_sentry_trouble_is_shown_instead_of_figures(admin_client, settings, http_target):

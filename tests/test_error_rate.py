@@ -9,6 +9,7 @@ from django.db import connection
 
 from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident, Source
+from portal.models import SentryProject
 from portal.error_rate import check_error_rates
 from tests.receivers import SignedWebhook
 from tests.test_sentry_stats import ORG, TOKEN, SentryAPI
@@ -148,3 +149,34 @@ def test_two_clusters_at_once_emit_a_change_once(sentry_api):
     assert sorted(results) == [[], [], [], ["web"]]
     assert error_rate_events() == [("error_rate", "sentry:web"), ("error_rate_normal", "sentry:web")]
     assert Incident.objects.get().status == Incident.Status.RESOLVED
+
+
+@pytest.mark.django_db
+def test_each_sentry_project_row_has_its_own_threshold_and_window(sentry_api):
+    """The guide's rules: the backend at 50 errors in 5 minutes, the frontend at 100."""
+    SentryProject.objects.create(slug="dutycall-backend", error_threshold=50, window=300)
+    SentryProject.objects.create(slug="dutycall-frontend", error_threshold=100, window=600)
+    sentry_api.answer("dutycall-backend", counts=[60])
+    sentry_api.answer("dutycall-frontend", counts=[60])
+    before = time.time()
+
+    assert check_error_rates() == ["dutycall-backend"]  # 60 ≥ 50; 60 < 100
+
+    since = {r["project"]: int(r["query"]["since"][0]) for r in sentry_api.requests}
+    assert set(since) == {"dutycall-backend", "dutycall-frontend"}  # the rows, not SENTRY_PROJECTS
+    assert before - 300 - 2 <= since["dutycall-backend"] <= time.time() - 300 + 2
+    assert before - 600 - 2 <= since["dutycall-frontend"] <= time.time() - 600 + 2
+    assert Event.objects.get().summary == (
+        "Sentry project dutycall-backend: high error rate, 60 errors in the last 5 min (threshold 50)")
+    sentry_api.answer("dutycall-frontend", counts=[100])
+    assert check_error_rates() == ["dutycall-frontend"]
+
+
+@pytest.mark.django_db
+def test_sentry_environment_filters_the_error_rate(sentry_api, settings):
+    settings.SENTRY_STATS_ENVIRONMENT = "production"
+    sentry_api.answer("web", counts=[1])
+
+    check_error_rates()
+
+    assert [r["query"]["environment"] for r in sentry_api.requests] == [["production"], ["production"]]

@@ -13,9 +13,12 @@ from django.template.loader import render_to_string
 from django.test import Client
 
 from portal import sentry_stats
+from portal.models import SentryProject
 from portal.sentry_stats import NOT_CONFIGURED, SentryUnavailable, error_stats
 from tests.processes import child_env, manage
 from tests.servers import HTTPTarget, SentryReceiver
+
+pytestmark = pytest.mark.django_db
 
 TOKEN = "sntrys_test-token-7f3a9c"
 ORG = "acme"
@@ -49,15 +52,33 @@ class SentryAPI:
             body = json.dumps([[now - 3600 * i, count] for i, count in enumerate(counts)]).encode()
         self.target.route(f"/api/0/projects/{self.org}/{project}/stats/", handler=self._handler(project, status, body))
 
-    def _handler(self, project, status, body):
+    def issues(self, project, *pages, status=200):
+        """`GET …/<project>/issues/` answers a page of issues at a time, with Sentry's `Link`
+        header (`cursor="<n>"`, `results="true"` while another page follows)."""
+        def page_of(request):
+            cursor = parse_qs(urlsplit(request.path).query).get("cursor", ["0"])[0]
+            index = int(cursor)
+            more = index + 1 < len(pages)
+            link = (f'<{self.api_url()}>; rel="previous"; results="false"; cursor="{max(index - 1, 0)}", '
+                    f'<{self.api_url()}>; rel="next"; results="{str(more).lower()}"; cursor="{index + 1}"')
+            return json.dumps(list(pages[index]) if pages else []).encode(), {"Link": link}
+
+        self.target.route(f"/api/0/projects/{self.org}/{project}/issues/",
+                          handler=self._handler(project, status, page_of, kind="issues"))
+
+    def _handler(self, project, status, body, kind="stats"):
         def handle(request):
-            self.requests.append({"project": project, "query": parse_qs(urlsplit(request.path).query),
+            self.requests.append({"project": project, "kind": kind, "query": parse_qs(urlsplit(request.path).query),
                                   "headers": dict(request.headers)})
-            code, content = status, body
+            code, content, headers = status, body, {}
+            if callable(body):
+                content, headers = body(request)
             if request.headers.get("Authorization") != f"Bearer {self.token}":
                 code, content = 401, b'{"detail": "Invalid token"}'
             request.send_response(code)
             request.send_header("Content-Type", "application/json")
+            for name, value in headers.items():
+                request.send_header(name, value)
             request.send_header("Content-Length", str(len(content)))
             request.end_headers()
             request.wfile.write(content)
@@ -91,12 +112,48 @@ def test_sums_each_projects_buckets_over_24_hours(sentry_api):
     stats = error_stats()
 
     assert stats["success"] is True and stats["stale"] is False
-    assert stats["projects"] == [{"slug": "web", "errors_24h": 22}, {"slug": "worker", "errors_24h": 2}]
-    assert stats["total_24h"] == 24
+    assert [(p["slug"], p["label"], p["errors_24h"]) for p in stats["projects"]] == [("web", "web", 22), ("worker", "worker", 2)]
+    assert stats["total_24h"] == 24 and stats["web_errors_24h"] == 22 and stats["worker_errors_24h"] == 2
     assert "T" in stats["updated_at"]
     query = sentry_api.requests[0]["query"]
     assert query["stat"] == ["received"] and query["resolution"] == ["1h"]
     assert before - 24 * 3600 - 2 <= int(query["since"][0]) <= time.time() - 24 * 3600 + 2
+
+
+def test_the_hourly_buckets_are_kept_oldest_first_as_a_24_hour_trend(sentry_api):
+    sentry_api.answer("web", counts=[3, 0, 7, 12])  # newest first, as the server lists them
+    sentry_api.answer("worker", counts=[])
+
+    [web, worker] = error_stats()["projects"]
+
+    assert [count for _at, count in web["hourly"]] == [12, 7, 0, 3]
+    assert [at for at, _count in web["hourly"]] == sorted(at for at, _count in web["hourly"])
+    assert worker["hourly"] == []
+
+
+def test_sentry_projects_rows_replace_the_setting_and_name_the_seeds_keys(sentry_api):
+    SentryProject.objects.create(slug="dutycall-backend")
+    SentryProject.objects.create(slug="dutycall-frontend", label="web_app")
+    sentry_api.answer("dutycall-backend", counts=[40, 2])
+    sentry_api.answer("dutycall-frontend", counts=[5])
+
+    stats = error_stats()
+
+    assert stats["backend_errors_24h"] == 42 and stats["web_app_errors_24h"] == 5
+    assert [p["slug"] for p in stats["projects"]] == ["dutycall-backend", "dutycall-frontend"]
+    assert {r["project"] for r in sentry_api.requests} == {"dutycall-backend", "dutycall-frontend"}  # not web, worker
+
+
+def test_sentry_environment_filters_the_stats_only_when_set(sentry_api, settings):
+    sentry_api.answer("web", counts=[1])
+    sentry_api.answer("worker", counts=[1])
+    error_stats()
+    assert "environment" not in sentry_api.requests[0]["query"]
+
+    settings.SENTRY_STATS_ENVIRONMENT = "staging"
+    error_stats()  # another configuration: not the cached answer
+
+    assert [r["query"]["environment"] for r in sentry_api.requests[2:]] == [["staging"], ["staging"]]
 
 
 def test_sends_the_token_as_a_bearer_header_only(sentry_api):

@@ -378,8 +378,12 @@ def test_the_api_gives_the_page_data_in_its_documented_shape(client, role_client
                                      starts=timezone.now() + timedelta(hours=1))
     body = json.loads(text_of(client, API))
 
-    assert set(body) == {"success", "overall_status", "components", "incidents", "maintenance"}
+    assert set(body) == {"success", "overall_status", "monitors", "components", "incidents", "maintenance"}
     assert body["success"] is True and body["overall_status"] == "outage"
+    assert body["monitors"] == [  # the guide's shape: up or down, uptime "99.95", whole ms over 24 h
+        {"name": "Checkout API", "status": "down", "state": "outage", "uptime": "66.66", "response_time": 75},
+        {"name": "Web", "status": "up", "state": "operational", "uptime": "100.00", "response_time": 100},
+    ]
     assert body["components"] == [
         {"name": "Checkout API", "group": "Other", "status": "outage",
          "uptime_24h": 66.6667, "uptime_30d": 66.6667, "uptime_90d": 66.6667},

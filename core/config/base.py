@@ -135,13 +135,15 @@ class ModelSection(ABC):
 
     Subclasses set `key`, `noun`, `model` and `keys` (a tuple of values.Key) and write
     `save(instance, related)`; `related` maps many-to-many keys to their new value, or is
-    empty when those did not change.
+    empty when those did not change. Rows named by another key (a slug) set `name_key` and
+    give the model a `name` property returning it.
     """
 
     key = ""
     noun = ""
     model = None
     keys = ()
+    name_key = "name"
 
     # Parsing ---------------------------------------------------------------
 
@@ -155,7 +157,7 @@ class ModelSection(ABC):
         return items
 
     def _parse_item(self, index, entry, problems):
-        name = entry.get("name") if isinstance(entry, dict) else None
+        name = entry.get(self.name_key) if isinstance(entry, dict) else None
         item = Item(self.key, index, name if isinstance(name, str) and name else None)
         if not isinstance(entry, dict):
             problems.add(item, "must be a mapping")
@@ -189,7 +191,7 @@ class ModelSection(ABC):
         first = {}
         for item in filter(lambda item: item.name, items):
             if item.name in first:
-                problems.add(item, f"duplicate of {first[item.name].label}", key="name")
+                problems.add(item, f"duplicate of {first[item.name].label}", key=self.name_key)
             first.setdefault(item.name, item)
 
     # Planning ---------------------------------------------------------------
@@ -311,7 +313,7 @@ class ModelSection(ABC):
 
     def queryset(self):
         many = [name for name in self.related_names() if self.model_field(name)]
-        return self.model.objects.prefetch_related(*many).order_by("name")
+        return self.model.objects.prefetch_related(*many).order_by(self.name_key)
 
     def current_value(self, instance, name):
         """A column's value; for a many-to-many key, the sorted names (str) of the related rows."""

@@ -11,7 +11,7 @@ from incidents.models import AlertRule
 
 class AlertRuleForm(forms.ModelForm):
     event_kinds = forms.MultipleChoiceField(
-        choices=[(kind, kind) for kind in EVENT_KINDS],
+        choices=lambda: [(kind, kind) for kind in EVENT_KINDS],  # read late: sources declare kinds at start-up
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="None ticked: every kind. A rule routing down, up or heartbeat missed also routes flapping notices.",
