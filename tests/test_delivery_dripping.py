@@ -42,7 +42,8 @@ def test_the_sentry_source_reads_a_dripped_body_as_unavailable_too(settings, dri
     """portal.sentry_stats reads its bodies the same way (one shared read in core.net)."""
     settings.SENTRY_API_TIMEOUT = 0.6
     dripping.route("/api/projects/org/web/stats/", handler=drip_body(length=60, every=0.2))
-    config = sentry_stats.SentryConfig(token="t", org="org", projects=("web",), api_url=dripping.url("/api/"))
+    project = sentry_stats.Project(slug="web", label="web", error_threshold=50, window=300)
+    config = sentry_stats.SentryConfig(token="t", org="org", projects=(project,), api_url=dripping.url("/api/"))
     with pytest.raises(sentry_stats.SentryUnavailable) as caught:
         sentry_stats.project_counts(config, since=timezone.now(), resolution="1h")
     assert str(caught.value) == "Sentry could not be reached: timed out after 0.6s"
