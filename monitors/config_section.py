@@ -33,9 +33,17 @@ def _dump_percent(value):
     return None if value is None else float(value)
 
 
-# How a YAML value of a kind's setting is read, by the type of its form field.
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    return value
+
+
+# How a YAML value of a kind's setting is read, by the type of its form field (the first
+# that fits: a FloatField is an IntegerField too).
 PARSERS = (
     (forms.BooleanField, v.boolean),
+    ((forms.FloatField, forms.DecimalField), v.optional(_number)),
     (forms.IntegerField, v.optional(v.integer)),
     (forms.JSONField, v.mapping),
     (forms.CharField, v.text),
