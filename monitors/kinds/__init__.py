@@ -31,6 +31,7 @@ KINDS = Registry(
         "tls": "monitors.kinds.tls",
         "heartbeat": "monitors.kinds.heartbeat",
         "postgres": "monitors.kinds.postgres",
+        "redis": "monitors.kinds.redis",
     },
 )
 
