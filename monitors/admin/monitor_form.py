@@ -27,15 +27,15 @@ def _secret_fields(name, field):
     label = _label(name, field)
     multiline = isinstance(field, forms.JSONField)
     return {
-        name: secret_field(label, field.help_text, multiline=multiline, size=60 if name != "auth_password" else 20),
+        name: secret_field(label, field.help_text, multiline=multiline, size=20 if (field.max_length or 0) <= 200 else 60),
         f"clear_{name}": clear_field(label if label.isupper() else label.lower()),
     }
 
 
 class KindSettingsForm(WriteOnlySecretsForm):
-    """A monitor form for one kind (`kind`, None until one is chosen)."""
+    """A monitor form for one kind (`settings_kind`, named `kind_name`; None until one is chosen)."""
 
-    kind = None
+    settings_kind = kind_name = None
 
     class Meta:
         model = Monitor
@@ -43,20 +43,16 @@ class KindSettingsForm(WriteOnlySecretsForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        if self.kind is None:
+        if self.settings_kind is None:
             return
-        for name in self.kind.Settings.base_fields:
-            if name in self.kind.SECRETS:
+        for name in self.settings_kind.Settings.base_fields:
+            if name in self.settings_kind.SECRETS:
                 self._describe_secret(name)
             elif self.instance.pk and self.instance.kind == self.kind_name:
                 self.initial[name] = getattr(self.instance, name)
 
-    @property
-    def kind_name(self):
-        return next(name for name in KINDS if KINDS[name] is self.kind)
-
     def _describe_secret(self, name):
-        if self.instance.pk and isinstance(self.kind.Settings.base_fields[name], forms.JSONField):
+        if self.instance.pk and isinstance(self.settings_kind.Settings.base_fields[name], forms.JSONField):
             count = len(getattr(self.instance, name) or {})
             self.fields[name].help_text = (
                 f"A JSON object. Leave blank to keep the current {self.fields[name].label.lower()} ({count} set);"
@@ -66,11 +62,11 @@ class KindSettingsForm(WriteOnlySecretsForm):
     def clean(self):
         cleaned = super().clean()
         for name in self.secret_labels:
-            if isinstance(self.kind.Settings.base_fields[name], forms.JSONField):
+            if isinstance(self.settings_kind.Settings.base_fields[name], forms.JSONField):
                 cleaned[name] = self._json(name, cleaned.get(name))
         self.instance.kind = cleaned.get("kind", self.instance.kind)
-        if self.kind is not None:
-            for name in self.kind.Settings.base_fields:
+        if self.settings_kind is not None:
+            for name in self.settings_kind.Settings.base_fields:
                 if name in cleaned:
                     setattr(self.instance, name, cleaned[name])
         return cleaned
@@ -88,13 +84,13 @@ class KindSettingsForm(WriteOnlySecretsForm):
         return value
 
     def _empty(self, name):
-        return default(self.kind, name)
+        return default(self.settings_kind, name)
 
 
 def monitor_form(kind_name):
     """The admin form class for monitors of `kind_name` (unknown or None: the shared fields)."""
     kind = kind_of(kind_name)
-    attrs, labels = {"kind": kind}, {}
+    attrs, labels = {"settings_kind": kind, "kind_name": kind_name if kind else None}, {}
     for name, field in (kind.Settings.base_fields.items() if kind else ()):
         if name in kind.SECRETS:
             attrs.update(_secret_fields(name, field))
