@@ -220,7 +220,7 @@ def heartbeat_figures(on_time, late, *, until, stopped):
     delays, undetected, not_due = [], 0, 0
     for pk in late_ids:
         monitor = monitors[pk]
-        deadline = monitor.heartbeat_deadline().timestamp()
+        deadline = monitor.deadline().timestamp()
         if deadline > until:
             not_due += 1
             continue

@@ -70,7 +70,7 @@ def clean_settings(kind, data, *, stored_secrets=None):
             data[name] = stored_secrets[name]
     form = kind.Settings(data=data)
     if not form.is_valid():
-        raise ValidationError({field: list(errors) for field, errors in form.errors.items()})
+        raise ValidationError(form.errors.as_data())  # each error keeps its code and params
     cleaned = form.cleaned_data
     secrets = {name: cleaned[name] for name in kind.SECRETS if cleaned.get(name) not in (None, "", {})}
     plain = {name: value for name, value in cleaned.items() if name not in kind.SECRETS}

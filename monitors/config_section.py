@@ -8,20 +8,16 @@ belongs to the monitor's entry: created, updated and deleted with it, exported a
 
 from decimal import Decimal, InvalidOperation
 
+from django import forms
+
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
 from incidents.config_sections import MONITOR_RULE_SUFFIX, missing_names, monitor_rule_name, rows_named
 from incidents.models import AlertRule, Channel, Source
+from monitors.kinds import declaring_kinds, default, kind_of, setting_names
 from monitors.models import Monitor, Tag
 from monitors.services import monitor_save
-from monitors.status_spec import format_status_spec
-
-
-def _status_spec(value):
-    if isinstance(value, bool) or not isinstance(value, (int, str, list)):
-        raise ValueError('must be a code, a string like "200-299, 301" or a list of codes and ranges')
-    return format_status_spec(value)
 
 
 def _percent(value):
@@ -37,11 +33,33 @@ def _dump_percent(value):
     return None if value is None else float(value)
 
 
-def _key(name, parse, dump=v.identity):
-    """Monitor.SECRET_FIELDS are never exported and may be given as ${ENV_VAR}."""
-    if name in Monitor.SECRET_FIELDS:
-        return Key(name, v.from_env(parse), dump, secret=True)
-    return Key(name, parse, dump)
+def _number(value):
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ValueError("must be a number")
+    return value
+
+
+# How a YAML value of a kind's setting is read, by the type of its form field (the first
+# that fits: a FloatField is an IntegerField too).
+PARSERS = (
+    (forms.BooleanField, v.boolean),
+    ((forms.FloatField, forms.DecimalField), v.optional(_number)),
+    (forms.IntegerField, v.optional(v.integer)),
+    (forms.JSONField, v.mapping),
+    (forms.CharField, v.text),
+    (forms.ChoiceField, v.text),
+)
+
+
+def _kind_key(name):
+    """A kind setting's key; a secret (of any kind that has it) may be given as ${ENV_VAR}."""
+    kind = declaring_kinds(name)[0]
+    field = kind.Settings.base_fields[name]
+    parse, dump = getattr(kind, "CONFIG_VALUES", {}).get(name) or (
+        next(parse for field_type, parse in PARSERS if isinstance(field, field_type)), v.identity
+    )
+    secret = any(name in kind.SECRETS for kind in declaring_kinds(name))
+    return Key(name, v.from_env(parse) if secret else parse, dump)
 
 
 class MonitorSection(ModelSection):
@@ -49,43 +67,23 @@ class MonitorSection(ModelSection):
     noun = "monitor"
     model = Monitor
     keys = (
-        _key("name", v.text),
-        _key("kind", v.text),
-        _key("interval", v.whole_duration, v.dump_duration),
-        _key("timeout", v.duration, v.dump_duration),
-        _key("confirmations", v.integer),
-        _key("slow_ms", v.optional(v.integer)),
-        _key("severity", v.text),
-        _key("tags", v.slug_list(Tag._meta.get_field("name"))),
-        _key("channels", v.string_list),
-        _key("public", v.boolean),
-        _key("paused", v.boolean),
-        _key("slo_target", v.optional(_percent), _dump_percent),
-        _key("slo_window_days", v.integer),
-        # http
-        _key("url", v.text),
-        _key("method", v.text),
-        _key("body", v.text),
-        _key("expected_status", _status_spec),
-        _key("keyword", v.text),
-        _key("keyword_absent", v.text),
-        _key("headers", v.mapping),
-        _key("auth_user", v.text),
-        _key("auth_password", v.text),
-        _key("tls_verify", v.boolean),
-        # tcp, tls
-        _key("host", v.text),
-        _key("port", v.optional(v.integer)),
-        _key("server_name", v.text),
-        _key("expiry_warning_days", v.integer),
-        # heartbeat
-        _key("period", v.optional(v.whole_duration), v.dump_duration),
-        _key("grace", v.optional(v.whole_duration), v.dump_duration),
-        # Kept when absent and exported for heartbeats, so a rebuild keeps the ping URLs.
+        Key("name", v.text),
+        Key("kind", v.text),
+        Key("interval", v.whole_duration, v.dump_duration),
+        Key("timeout", v.duration, v.dump_duration),
+        Key("confirmations", v.integer),
+        Key("slow_ms", v.optional(v.integer)),
+        Key("severity", v.text),
+        Key("tags", v.slug_list(Tag._meta.get_field("name"))),
+        Key("channels", v.string_list),
+        Key("public", v.boolean),
+        Key("paused", v.boolean),
+        Key("slo_target", v.optional(_percent), _dump_percent),
+        Key("slo_window_days", v.integer),
+        # Kept when absent and exported for pinged kinds, so a rebuild keeps the ping URLs.
         Key("ping_uuid", v.uuid_value, str, keep_when_absent=True),
-        # postgres
-        _key("dsn", v.text),
-        _key("query", v.text),
+        # Each kind's own settings, as its form declares them (monitors.kinds).
+        *(_kind_key(name) for name in setting_names()),
     )
 
     def queryset(self):
@@ -101,8 +99,37 @@ class MonitorSection(ModelSection):
             monitor.config_channels = channels.get(monitor.source_key, [])
         return monitors
 
-    def default(self, name):
-        return [] if name == "channels" else super().default(name)
+    def default(self, name, kind=None):
+        if name == "channels":
+            return []
+        if self.model_field(name) is None:
+            return default(kind or declaring_kinds(name)[0], name)
+        return super().default(name)
+
+    def related_names(self):
+        return ["tags", "channels"]
+
+    def desired(self, item):
+        """The shared settings and the settings of the item's kind: what it gives, defaults
+        for the rest. A secret it does not give is left out, so the row keeps it."""
+        kind = kind_of(item.values.get("kind"))
+        own, secrets = (kind.Settings.base_fields, kind.SECRETS) if kind else ({}, ())
+        wanted = {}
+        for key in self.keys:
+            if key.name not in own and self.model_field(key.name) is None and key.name != "channels":
+                continue  # a setting of another kind
+            if key.name in item.values:
+                wanted[key.name] = item.values[key.name]
+            elif not (key.kept_when_absent or key.name in secrets):
+                wanted[key.name] = self.default(key.name, kind)
+        return wanted
+
+    def describe_error(self, name, error):
+        if error.code == "invalid_choice" and self.model_field(name) is None:
+            choices = ", ".join(str(value) for kind in declaring_kinds(name)
+                                for value, _ in kind.Settings.base_fields[name].choices)
+            return f"{error.params['value']!r} is not one of: {choices}"
+        return super().describe_error(name, error)
 
     def current_value(self, instance, name):
         if name == "channels":
@@ -128,8 +155,19 @@ class MonitorSection(ModelSection):
             _set_monitor_channels(instance, related["channels"])
 
     def export_one(self, instance):
-        entry = super().export_one(instance)
-        if instance.kind != "heartbeat":
+        """The shared settings, then the kind's own (never its secrets); the ping UUID of a pinged kind."""
+        kind = kind_of(instance.kind)
+        entry = {}
+        for key in self.keys:
+            if self.model_field(key.name) is None and key.name != "channels":
+                if kind is None or key.name not in kind.Settings.base_fields or key.name in kind.SECRETS:
+                    continue
+                value, usual = getattr(instance, key.name), default(kind, key.name)
+            else:
+                value, usual = self.current_value(instance, key.name), self.default(key.name)
+            if key.name in self.required() or value != usual:
+                entry[key.name] = key.dump(value)
+        if not instance.pinged:
             entry.pop("ping_uuid", None)
         return entry
 

@@ -14,10 +14,10 @@ from django.conf import settings
 from django.db import connection, transaction
 
 from incidents.events import NewEvent, receive_events
-from monitors.checks import heartbeat
 from monitors.history import Entry
 from monitors.maintenance import maintenance_lookup
-from monitors.models import Kind, Monitor, StateChange, Status
+from monitors.kinds import KINDS
+from monitors.models import Monitor, StateChange, Status
 from monitors.rollups import Recorded, add_to_rollups
 from monitors.state import events_for_change, flap_history_after, flap_percent, is_flapping, next_step
 
@@ -27,11 +27,11 @@ RECORDABLE = (Status.NOT_CHECKED, Status.UP, Status.DEGRADED, Status.SEEMS_DOWN,
 def next_due(monitor, now):
     """The next slot after this claim. Missed slots (no cluster running) are not replayed.
 
-    A heartbeat is looked at every interval as well as at its deadline, so its history
-    has no gaps while pings keep coming."""
+    A pinged monitor (a heartbeat) is looked at every interval as well as at its deadline,
+    so its history has no gaps while pings keep coming."""
     interval = timedelta(seconds=monitor.interval)
-    if monitor.kind == Kind.HEARTBEAT:
-        deadline = monitor.heartbeat_deadline()
+    deadline = monitor.deadline()
+    if deadline is not None:
         return min(deadline, now + interval) if deadline > now else now + interval
     scheduled = monitor.next_check_at + interval
     return scheduled if scheduled > now else now + interval
@@ -64,7 +64,7 @@ def record_outcomes(checked):
     """Write a batch of (monitor, outcome, started_at) in one transaction.
 
     Each monitor is re-read under lock first: one deleted since its claim is skipped,
-    one paused keeps its status, and a heartbeat is judged again on its latest ping
+    one paused keeps its status, and a pinged one (a heartbeat) is judged again on its latest ping
     (a ping may have arrived while it was being checked). Results go into the rollups
     with one upsert per table, and every status change becomes a StateChange row and
     events for incidents in the same transaction. Inside a maintenance window the state
@@ -109,9 +109,9 @@ def _older_than_last(live, started):
 
 
 def _judged_on_latest_ping(live, outcome, started):
-    if live.kind != Kind.HEARTBEAT:
+    if not live.pinged:
         return outcome
-    return heartbeat.check(live, now=started)
+    return KINDS[live.kind].check(live, started)
 
 
 def update_rows(monitors, fields):
@@ -168,8 +168,9 @@ def _apply(live, outcome, started):
         ok=outcome.ok,
         response_time_ms=outcome.response_time_ms,
         slow_ms=live.slow_ms,
-        # A heartbeat's grace is its confirmation: late is down.
-        confirmations=1 if live.kind == Kind.HEARTBEAT else live.confirmations,
+        # A pinged monitor's grace is its confirmation: late is down.
+        confirmations=1 if live.pinged else live.confirmations,
+        healthy=outcome.healthy,
     )
     if step.status != live.status:
         live.status_changed_at = started
@@ -288,7 +289,7 @@ def _summary(live, kind, outcome):
         "monitor_up": "is back up",
         "monitor_degraded": "is slow",
     }
-    text = f"{live.name} {verbs[kind]}"
+    text = f"{live.name} {verbs[kind] if outcome.healthy else 'is degraded'}"
     return f"{text}: {outcome.detail}" if outcome.detail and kind != "monitor_up" else text
 
 

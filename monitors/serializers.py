@@ -6,6 +6,9 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.settings import api_settings
 
+from django import forms
+
+from monitors.kinds import declaring_kinds, kind_of, setting_names
 from monitors.models import Monitor
 from monitors.services import monitor_save
 from monitors.uptime import EMPTY, objective, summaries
@@ -35,9 +38,23 @@ class WithHistoryList(serializers.ListSerializer):
         return super().to_representation(monitors)
 
 
-@extend_schema_field({"type": "object", "additionalProperties": {"type": "string"}})
-class HeadersField(serializers.JSONField):
-    """Header names to values: what Monitor.clean accepts, and what the schema says."""
+def _api_field(name):
+    """A kind setting as an API field, from its form field; write-only where every kind
+    that has it keeps it secret (others are left out per monitor: see to_representation)."""
+    field = declaring_kinds(name)[0].Settings.base_fields[name]
+    options = {"required": False, "help_text": field.help_text or None,
+               "write_only": all(name in kind.SECRETS for kind in declaring_kinds(name))}
+    if isinstance(field, forms.BooleanField):
+        return serializers.BooleanField(**options)
+    if isinstance(field, forms.IntegerField):
+        return serializers.IntegerField(allow_null=not field.required, min_value=field.min_value,
+                                        max_value=field.max_value, **options)
+    if isinstance(field, forms.JSONField):
+        # What the schema says the value is (the kind's form may say: headers are a mapping of strings).
+        return extend_schema_field(getattr(field, "json_schema", {}))(serializers.JSONField(**options))
+    if isinstance(field, forms.ChoiceField):
+        return serializers.ChoiceField(choices=field.choices, **options)
+    return serializers.CharField(allow_blank=True, max_length=field.max_length, **options)
 
 
 class MonitorSerializer(serializers.ModelSerializer):
@@ -46,7 +63,6 @@ class MonitorSerializer(serializers.ModelSerializer):
     (null: no data in the window)."""
 
     tags = TagNamesField(required=False)
-    headers = HeadersField(write_only=True, required=False, help_text="Header names to values. A secret.")
     status = serializers.CharField(source="shown_status", read_only=True)
     status_code = serializers.IntegerField(read_only=True)
     ping_url = serializers.URLField(read_only=True, allow_null=True)
@@ -72,28 +88,6 @@ class MonitorSerializer(serializers.ModelSerializer):
             "tags",
             "public",
             "paused",
-            # http
-            "url",
-            "method",
-            "body",
-            "expected_status",
-            "keyword",
-            "keyword_absent",
-            "headers",
-            "auth_user",
-            "auth_password",
-            "tls_verify",
-            # tcp, tls
-            "host",
-            "port",
-            "server_name",
-            "expiry_warning_days",
-            # heartbeat
-            "period",
-            "grace",
-            # postgres
-            "dsn",
-            "query",
             # state
             "status",
             "status_code",
@@ -113,11 +107,25 @@ class MonitorSerializer(serializers.ModelSerializer):
             "slo_burning",
         ]
         read_only_fields = ["slug", "last_checked_at", "response_time_ms", "next_check_at", "slo_burning"]
-        extra_kwargs = {
-            **{name: {"write_only": True} for name in Monitor.SECRET_FIELDS},
-            "slo_target": {"coerce_to_string": False},
-        }
+        extra_kwargs = {"slo_target": {"coerce_to_string": False}}
         list_serializer_class = WithHistoryList
+
+    def get_fields(self):
+        """The shared fields, with every kind's settings after `paused`."""
+        fields = {}
+        for name, field in super().get_fields().items():
+            fields[name] = field
+            if name == "paused":
+                fields.update((setting, _api_field(setting)) for setting in setting_names())
+        return fields
+
+    def to_representation(self, instance):
+        """Never a secret, whatever the kind that keeps it."""
+        data = super().to_representation(instance)
+        kind = kind_of(instance.kind)
+        for name in kind.SECRETS if kind else ():
+            data.pop(name, None)
+        return data
 
     def _summary(self, monitor):
         if not hasattr(monitor, "summary"):

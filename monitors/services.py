@@ -12,7 +12,8 @@ from django.utils.text import slugify
 from incidents.sources import source_forget, source_upsert
 from monitors.checks import prepare, run_check
 from monitors.engine import claim_now, record_outcomes
-from monitors.models import Kind, Monitor, StateChange, Status, Tag
+from monitors.kinds import pinged_kinds
+from monitors.models import Monitor, StateChange, Status, Tag
 
 
 @transaction.atomic
@@ -62,7 +63,7 @@ def _save_settings(monitor):
     live = Monitor.objects.select_for_update().get(pk=monitor.pk)
     for field in Monitor.SETTINGS_FIELDS:
         setattr(live, field, getattr(monitor, field))
-    live.next_check_at = live.heartbeat_deadline() if live.kind == Kind.HEARTBEAT else timezone.now()
+    live.next_check_at = live.deadline() or timezone.now()
     live.slug = live.slug or free_slug(live.name)  # rows bulk-created without one
     live.save(update_fields=[*Monitor.SETTINGS_FIELDS, "slug", "next_check_at", "updated_at"])
     if monitor.paused != live.paused:
@@ -112,9 +113,7 @@ def _start_monitoring(monitor, now, *, status):
     monitor.consecutive_failures = 0
     monitor.in_maintenance, monitor.maintenance_entered_status, monitor.maintenance_entered_expiring = False, "", False
     monitor.monitoring_since = now
-    monitor.next_check_at = now
-    if monitor.kind == Kind.HEARTBEAT:
-        monitor.next_check_at = monitor.heartbeat_deadline()
+    monitor.next_check_at = monitor.deadline() or now
 
 
 @dataclass(frozen=True)
@@ -155,7 +154,7 @@ def heartbeat_ping(ping_uuid, ping):
     """
     now = timezone.now()
     monitor = (
-        Monitor.objects.filter(ping_uuid=ping_uuid, kind=Kind.HEARTBEAT)
+        Monitor.objects.filter(ping_uuid=ping_uuid, kind__in=pinged_kinds())
         .only("pk", "status")
         .first()
     )

@@ -2,22 +2,25 @@
 
 from typing import NamedTuple
 
-from monitors.models import Kind, Status
+from monitors.kinds import KINDS
+from monitors.models import Status
+
 
 class Step(NamedTuple):
     status: str
     consecutive_failures: int
 
 
-def next_step(*, status, failures, ok, response_time_ms, slow_ms, confirmations):
+def next_step(*, status, failures, ok, response_time_ms, slow_ms, confirmations, healthy=True):
     """Where one verdict moves a monitor.
 
     A failure is `seems_down` until `confirmations` failures in a row; a monitor that is
-    already down stays down on the next failure. Slow but successful is `degraded`.
+    already down stays down on the next failure. Slow (or not healthy) but successful is
+    `degraded`.
     """
     if ok:
         slow = slow_ms is not None and response_time_ms is not None and response_time_ms > slow_ms
-        return Step(Status.DEGRADED if slow else Status.UP, 0)
+        return Step(Status.DEGRADED if slow or not healthy else Status.UP, 0)
     failures += 1
     if status == Status.DOWN or failures >= confirmations:
         return Step(Status.DOWN, failures)
@@ -36,7 +39,7 @@ def events_for_change(*, kind, old, new):
     if old == Status.DEGRADED and new == Status.UP:
         events.append(("monitor_up", "degraded"))
     if new == Status.DOWN and old != Status.DOWN:
-        events.append(("heartbeat_missed" if kind == Kind.HEARTBEAT else "monitor_down", "down"))
+        events.append((getattr(KINDS[kind], "DOWN_EVENT", "monitor_down"), "down"))
     if new == Status.DEGRADED and old != Status.DEGRADED:
         events.append(("monitor_degraded", "degraded"))
     return events

@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
 from incidents.models import Channel, Incident
-from monitors.models import Kind, Monitor, Status
+from monitors.models import Monitor, Status
 from monitors.uptime import EMPTY, summaries
 from portal import sentry_stats
 from portal.health import notifications_state
@@ -71,11 +71,11 @@ class MonitorRow(NamedTuple):
 
     @property
     def tls_days_left(self):
-        return self.monitor.last_facts.get("days_left") if self.monitor.kind == Kind.TLS else None
+        return self.monitor.last_facts.get("days_left")
 
     @property
     def is_heartbeat(self):
-        return self.monitor.kind == Kind.HEARTBEAT
+        return self.monitor.pinged
 
 
 def monitor_rows(now=None):

@@ -11,7 +11,7 @@ from typing import NamedTuple
 from django.utils.html import format_html
 
 from monitors.history import HOUR, hour_of
-from monitors.models import HourlyRollup, Kind
+from monitors.models import HourlyRollup
 
 TREND_HOURS = 24
 TREND_STEP = 10  # SVG units between hours
@@ -48,7 +48,7 @@ class DatabaseRow(NamedTuple):
 
 def database_rows(monitor_rows, now):
     """The PostgreSQL monitors among the dashboard's monitor rows, with their 24 h trend."""
-    databases = [row for row in monitor_rows if row.monitor.kind == Kind.POSTGRES]
+    databases = [row for row in monitor_rows if row.monitor.kind == "postgres"]
     trends = _hourly_peaks([row.monitor.pk for row in databases], now)
     return [
         DatabaseRow(

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from monitors.models import Kind, Monitor, StateChange, Status
+from monitors.models import Monitor, StateChange, Status
 from monitors.services import monitor_save
 
 LIST = "/api/monitors/"

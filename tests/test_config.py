@@ -8,6 +8,7 @@ import yaml
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from monitors.kinds import KINDS
 from monitors.models import Monitor, StateChange, Status, Tag
 from monitors.services import monitor_save
 from tests.processes import manage
@@ -267,7 +268,7 @@ INVALID = {  # id: (file, the one line expected; {path} is the file's path)
     ),
     "unknown-kind": (
         "monitors: [{name: a, kind: smtp}]",
-        'monitors[0] "a": kind: \'smtp\' is not one of: http, tcp, tls, heartbeat, postgres',
+        'monitors[0] "a": kind: \'smtp\' is not one of: ' + ", ".join(KINDS),
     ),
     "unknown-key": (
         "monitors: [{name: a, kind: http, url: 'https://x.example/', intervall: 5m}]",
@@ -524,7 +525,7 @@ def test_export_leaves_secrets_out(with_secrets):
     for secret in (DSN, PASSWORD, TOKEN, "dsn-Secret", "pw-Secret", "tok-Secret"):
         assert secret not in text
     entries = {entry["name"]: entry for entry in yaml.safe_load(text)["monitors"]}
-    for secret_key in Monitor.SECRET_FIELDS:
+    for secret_key in ("auth_password", "dsn", "headers"):
         assert all(secret_key not in entry for entry in entries.values())
     assert entries["api"]["auth_user"] == "bot"
 
@@ -628,7 +629,7 @@ def test_an_item_without_a_name_still_has_its_other_fields_judged(write):
     path = write("monitors: [{kind: smtp, interval: 5s, timeout: 1s}]")
     assert apply_fails(path) == [
         "monitors[0]: name: required",
-        "monitors[0]: kind: 'smtp' is not one of: http, tcp, tls, heartbeat, postgres",
+        "monitors[0]: kind: 'smtp' is not one of: " + ", ".join(KINDS),
         "monitors[0]: interval: must be at least 20s",
     ]
     assert not Monitor.objects.exists()

@@ -145,10 +145,9 @@ def test_a_monitor_deleted_while_being_checked_does_not_block_the_batch():
 
 def test_a_heartbeat_pinged_while_being_checked_is_judged_on_the_new_ping():
     from monitors.checks import run_check
-    from monitors.models import Kind
 
-    beat = monitor_save(Monitor(name="job", kind=Kind.HEARTBEAT, period=60, grace=30))
-    late = beat.heartbeat_deadline() + timedelta(seconds=1)
+    beat = monitor_save(Monitor(name="job", kind="heartbeat", period=60, grace=30))
+    late = beat.deadline() + timedelta(seconds=1)
     claimed = claim_due(now=late, limit=1)[0]
     stale_verdict = run_check(claimed, now=late)
     assert stale_verdict.ok is False

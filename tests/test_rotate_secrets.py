@@ -80,6 +80,6 @@ def test_a_secret_no_key_decrypts_changes_nothing(settings, model):
 def stored_ciphertext():
     with connection.cursor() as cursor:
         cursor.execute("SELECT url, signing_secret FROM incidents_channel UNION ALL "
-                       "SELECT dsn, auth_password FROM monitors_monitor UNION ALL "
+                       "SELECT secrets, '' FROM monitors_monitor UNION ALL "
                        "SELECT source_database_url, '' FROM backups_backupsource")
         return sorted(cursor.fetchall())

@@ -73,8 +73,11 @@ def api(superadmin):
 
 
 def post_add_form(client, model, **values):
-    """The admin's add form as a browser posts it: its initial values with `values` typed in."""
+    """The admin's add form as a browser posts it: its initial values with `values` typed in.
+    A monitor's add form is the one of its kind (the page a kind link opens)."""
     url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_add")
+    if "kind" in values:
+        url += f"?kind={values['kind']}"
     form = client.get(url).context["adminform"].form
     data = {name: form[name].value() for name in form.fields if form[name].value() not in (None, [], {})}
     return client.post(url, {**data, **values, "_save": "Save"})

@@ -1,19 +1,21 @@
 """The monitors admin: where super admins define monitors. Every write goes through `monitors.services`."""
 
-import json
+from urllib.parse import urlencode
 
-from django import forms
 from django.conf import settings
 from django.contrib import admin, messages
+from django.contrib.admin.utils import flatten_fieldsets
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.humanize.templatetags.humanize import naturaltime
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
-from core.secret_forms import WriteOnlySecretsForm, clear_field, secret_field
-from monitors.models import Kind, Monitor, RunnerLease, StateChange, Status, Tag
+from monitors.admin.monitor_form import kind_links, kind_rows, monitor_form
+from monitors.kinds import KINDS, kind_of
+from monitors.models import Monitor, RunnerLease, StateChange, Status, Tag
 from monitors.services import (
     monitor_pause,
     monitor_register_source,
@@ -44,53 +46,11 @@ def badge(status):
     )
 
 
-# The change form ---------------------------------------------------------------
-
-
-class MonitorAdminForm(WriteOnlySecretsForm):
-    """Secrets are write-only: the stored value is never rendered; blank keeps it."""
-
-    secret_labels = {"auth_password": "A password", "dsn": "A DSN", "headers": "Headers"}
-
-    auth_password = secret_field("Password", size=20)
-    clear_auth_password = clear_field("password")
-    headers = secret_field(
-        "Headers", 'A JSON object of header names to values, e.g. {"X-Token": "…"}.', multiline=True
-    )
-    clear_headers = clear_field("headers")
-    dsn = secret_field("DSN", "postgresql://user:password@host:5432/db")
-    clear_dsn = clear_field("DSN")
-
-    class Meta:
-        model = Monitor
-        fields = "__all__"
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        if self.instance.pk:
-            self.fields["headers"].help_text = (
-                f"A JSON object of header names to values. Leave blank to keep the current headers "
-                f"({len(self.instance.headers or {})} set); {{}} removes them."
-            )
-
-    def clean_headers(self):
-        raw = self.cleaned_data["headers"].strip()
-        if not raw:
-            return None
-        try:
-            headers = json.loads(raw)
-        except ValueError as exc:
-            raise forms.ValidationError(f"Not valid JSON: {exc}") from exc
-        if not isinstance(headers, dict):
-            raise forms.ValidationError("Give a JSON object, e.g. {}.")
-        return headers
-
-
 # Read-only renderings on the change form ------------------------------------------
 
 
 def render_ping_urls(monitor):
-    if monitor.pk is None or monitor.kind != Kind.HEARTBEAT:
+    if monitor.pk is None or not monitor.pinged:
         return "—"
     base = monitor.ping_url
     rows = [(base, "success"), (f"{base}/start", "the job started"), (f"{base}/fail", "the job failed")]
@@ -185,47 +145,26 @@ STATE_SHOWN = (
     "next_check_at",
     "monitoring_since",
 )
-HEARTBEAT_STATE_SHOWN = ("ping_urls", "last_ping_at", "last_ping_kind", "last_ping_body", "last_start_at")
+PING_STATE_SHOWN = ("ping_urls", "last_ping_at", "last_ping_kind", "last_ping_body", "last_start_at")
+SHARED = (
+    "name",
+    "kind",
+    ("interval", "timeout"),
+    ("confirmations", "slow_ms"),
+    "severity",
+    "tags",
+    ("public", "paused"),
+    ("slo_target", "slo_window_days"),
+)
 
-# (title, the kinds it is for (none: all), fields); sections for other kinds start folded.
-SECTIONS = [
-    (
-        None,
-        (),
-        (
-            "name",
-            "kind",
-            ("interval", "timeout"),
-            ("confirmations", "slow_ms"),
-            "severity",
-            "tags",
-            ("public", "paused"),
-            ("slo_target", "slo_window_days"),
-        ),
-    ),
-    (
-        "HTTP",
-        (Kind.HTTP,),
-        (
-            "url",
-            ("method", "expected_status"),
-            "body",
-            ("keyword", "keyword_absent"),
-            ("headers", "clear_headers"),
-            "auth_user",
-            ("auth_password", "clear_auth_password"),
-            "tls_verify",
-        ),
-    ),
-    ("TCP / TLS", (Kind.TCP, Kind.TLS), (("host", "port"), "server_name", "expiry_warning_days")),
-    ("Heartbeat", (Kind.HEARTBEAT,), (("period", "grace"), *HEARTBEAT_STATE_SHOWN)),
-    ("PostgreSQL", (Kind.POSTGRES,), (("dsn", "clear_dsn"), "query")),
-]
+
+def chosen_kind(request, obj):
+    """The kind whose settings the form shows: as posted, else the monitor's, else ?kind=."""
+    return request.POST.get("kind") or (obj.kind if obj else None) or request.GET.get("kind")
 
 
 @admin.register(Monitor)
 class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
-    form = MonitorAdminForm
     list_display = [
         "name",
         "status_badge",
@@ -242,23 +181,39 @@ class MonitorAdmin(SuperAdminOnly, admin.ModelAdmin):
         "paused",
     ]
     list_filter = ["kind", "status", "tags", "public", "paused", "severity"]
-    search_fields = ["name", "url", "host"]
+    search_fields = ["name", "settings__url", "settings__host"]
     ordering = ["name"]
     list_per_page = 100
     autocomplete_fields = ["tags"]
-    readonly_fields = [*STATE_SHOWN, *HEARTBEAT_STATE_SHOWN, "history", "badge", "recent_results", "recent_state_changes"]
+    readonly_fields = [*STATE_SHOWN, *PING_STATE_SHOWN, "history", "badge", "recent_results", "recent_state_changes"]
     actions = ["pause", "resume", "check_now"]
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("tags")
 
+    def add_view(self, request, form_url="", extra_context=None):
+        """Choosing a kind on the add page (and saving) opens the add page for that kind,
+        with what was typed kept, instead of judging settings the page did not show."""
+        kind = request.POST.get("kind")
+        if request.method == "POST" and kind in KINDS and not set(KINDS[kind].Settings.base_fields) & set(request.POST):
+            typed = {name: ",".join(request.POST.getlist(name)) for name in flatten_fieldsets([(None, {"fields": SHARED})])}
+            return redirect(f"{request.path}?{urlencode({name: value for name, value in typed.items() if value})}")
+        return super().add_view(request, form_url, extra_context)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change, form=monitor_form(chosen_kind(request, obj)), **kwargs)
+        if obj is None and kind_of(chosen_kind(request, obj)) is None:
+            form.base_fields["kind"].help_text = kind_links()
+        return form
+
     def get_fieldsets(self, request, obj=None):
-        fieldsets = []
-        for title, kinds, fields in SECTIONS:
-            if obj is None:
-                fields = [f for f in fields if f not in HEARTBEAT_STATE_SHOWN]
-            folded = obj is not None and kinds and obj.kind not in kinds
-            fieldsets.append((title, {"fields": fields, "classes": ["collapse"] if folded else []}))
+        fieldsets = [(None, {"fields": SHARED})]
+        kind = kind_of(chosen_kind(request, obj))
+        if kind is not None:
+            rows = kind_rows(kind)
+            if obj is not None and getattr(kind, "PINGED", False):
+                rows += PING_STATE_SHOWN
+            fieldsets.append((kind.LABEL, {"fields": rows}))
         if obj is not None:
             fieldsets.append(("State (written by the checks)", {"fields": STATE_SHOWN}))
             fieldsets.append(("History", {"fields": ["history", "badge"]}))

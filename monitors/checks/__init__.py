@@ -1,20 +1,18 @@
-"""Pure checkers, one module per kind: each takes a monitor's settings and returns an Outcome.
+"""Running checks: every kind's checker (`monitors.kinds.<kind>.check`) through one door.
 
-They never write to the database or send a message; `monitors.engine` does that.
+Checkers are pure: they take a monitor's settings and return an Outcome, and never write
+to the database or send a message; `monitors.engine` does that.
 """
 
 import logging
 import time
-from importlib import import_module
+
+from django.utils import timezone
 
 from monitors.checks.base import Outcome
+from monitors.kinds import KINDS
 
 log = logging.getLogger(__name__)
-
-
-def checker_for(kind):
-    """`monitors.checks.<kind>.check`; a heartbeat's checker also takes `now`."""
-    return import_module(f"monitors.checks.{kind}").check
 
 
 def prepare():
@@ -22,21 +20,19 @@ def prepare():
     they are not timed as the first checks' response time and a runner's first burst of
     threads does not pay them all at once."""
     from core import net
-    from monitors.models import Kind
 
-    for kind in Kind.values:
-        checker_for(kind)
+    for kind in KINDS:
+        KINDS[kind]
     for verify in (True, False):
         net.tls_context(verify=verify)
         net.tls_context(verify=verify, alpn=net.HTTP_ALPN)
 
 
 def run_check(monitor, now=None):
-    """Run the checker for `monitor.kind`; an unexpected error is a failed check, not a crash."""
+    """Run the checker of `monitor.kind`; an unexpected error is a failed check, not a crash."""
     started = time.monotonic()
     try:
-        check = checker_for(monitor.kind)
-        return check(monitor, now=now) if monitor.kind == "heartbeat" else check(monitor)
+        return KINDS[monitor.kind].check(monitor, now or timezone.now())
     except Exception as exc:  # a checker bug must not stop the runner
         # Only the type: an unexpected message may quote a URL or DSN. The log (and
         # Sentry, through the logging integration) gets the traceback for us to fix.

@@ -3,33 +3,21 @@ kept in the rollups (`monitors.models.history`)."""
 
 import uuid
 from decimal import Decimal
-from urllib.parse import urlsplit
-from datetime import timedelta
 
-import psycopg
 from django.conf import settings
-from django.core.exceptions import ValidationError
-from django.core.validators import MaxLengthValidator, MaxValueValidator, MinValueValidator
+from django.core.exceptions import ImproperlyConfigured, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from psycopg.conninfo import conninfo_to_dict
 
-from core.crypto import EncryptedJSONField, EncryptedTextField
+from core.crypto import EncryptedJSONField
 from incidents.models import Severity
-from monitors.status_spec import format_status_spec, parse_status_spec
+from monitors.kinds import kind_choices, kind_of
+from monitors.models.kind_settings import KindSettings
 
 MIN_INTERVAL = 20
 MAX_INTERVAL = 24 * 3600
-MAX_HEARTBEAT_SECONDS = 366 * 24 * 3600  # a yearly job, with a day to spare
-
-
-class Kind(models.TextChoices):
-    HTTP = "http", "HTTP(S)"
-    TCP = "tcp", "TCP port"
-    TLS = "tls", "TLS certificate"
-    HEARTBEAT = "heartbeat", "Heartbeat (cron job)"
-    POSTGRES = "postgres", "PostgreSQL"
 
 
 class Status(models.TextChoices):
@@ -54,12 +42,6 @@ STATUS_CODES = {
 }
 
 
-class Method(models.TextChoices):
-    HEAD = "HEAD", "HEAD"
-    GET = "GET", "GET"
-    POST = "POST", "POST"
-
-
 class Tag(models.Model):
     name = models.SlugField(max_length=64, unique=True)
 
@@ -78,23 +60,21 @@ class MonitorQuerySet(models.QuerySet):
         return self.active().filter(next_check_at__lte=now)
 
 
-class Monitor(models.Model):
+class Monitor(KindSettings, models.Model):
     """One thing to check, its settings, and the state it is in now.
 
-    Settings are plain columns (one table for every kind, so the admin, the API and
-    config files share one shape); the fields a kind does not use stay empty. The
-    SECRET_FIELDS are encrypted at rest and write-only everywhere.
+    Settings every kind shares are columns; a kind's own settings are kept in the
+    `settings` (plain) and `secrets` (encrypted, write-only everywhere) documents, read
+    and written as attributes (`monitor.url`, see KindSettings) and validated by the
+    kind's form (`monitors.kinds`).
     State columns are written only by `monitors.engine` and `monitors.services`.
     """
 
-    SECRET_FIELDS = ("auth_password", "dsn", "headers")
     # What a user configures. Saving settings writes only these (plus scheduling), never
     # the state columns the engine may be writing at the same moment.
     SETTINGS_FIELDS = (
         "name", "kind", "interval", "timeout", "confirmations", "slow_ms", "severity", "public",
-        "url", "method", "body", "expected_status", "keyword", "keyword_absent", "headers",
-        "auth_user", "auth_password", "tls_verify", "host", "port", "server_name",
-        "expiry_warning_days", "period", "grace", "ping_uuid", "dsn", "query", "slo_target", "slo_window_days",
+        "settings", "secrets", "slo_target", "slo_window_days",
     )
     # What a check's outcome writes (only `monitors.engine` writes these).
     CHECK_STATE_FIELDS = (
@@ -104,7 +84,7 @@ class Monitor(models.Model):
     )
 
     name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
+    kind = models.CharField(max_length=16, choices=kind_choices)
     interval = models.PositiveIntegerField(
         default=60,
         validators=[MinValueValidator(MIN_INTERVAL), MaxValueValidator(MAX_INTERVAL)],
@@ -131,34 +111,11 @@ class Monitor(models.Model):
     # Null until set, so rows bulk-created without `monitor_save` never collide.
     slug = models.SlugField(max_length=200, unique=True, null=True, blank=True, editable=False)
 
-    # http
-    url = models.CharField(max_length=2000, blank=True, help_text="http:// or https:// only.")
-    method = models.CharField(max_length=4, choices=Method.choices, default=Method.GET)
-    body = models.TextField(blank=True, help_text="Request body for POST.")
-    expected_status = models.CharField(
-        max_length=200, blank=True, help_text='Codes and ranges, e.g. "200-299, 301". Empty: any 2xx or 3xx.'
-    )
-    keyword = models.CharField(max_length=500, blank=True, help_text="The body must contain this.")
-    keyword_absent = models.CharField(max_length=500, blank=True, help_text="The body must not contain this.")
-    headers = EncryptedJSONField(default=dict, blank=True, help_text="Header names to values. A secret.")
-    auth_user = models.CharField(max_length=200, blank=True)
-    auth_password = EncryptedTextField(blank=True, validators=[MaxLengthValidator(200)], help_text="A secret.")
-    tls_verify = models.BooleanField(default=True)
-
-    # tcp, tls
-    host = models.CharField(max_length=255, blank=True)
-    port = models.PositiveIntegerField(null=True, blank=True, validators=[MaxValueValidator(65535)])
-    server_name = models.CharField(max_length=255, blank=True, help_text="TLS SNI name, if not the host.")
-    expiry_warning_days = models.PositiveIntegerField(default=30)
-
-    # heartbeat
+    # The kind's own settings (monitors.kinds.<kind>.Settings): plain, and secrets.
+    settings = models.JSONField(default=dict, blank=True)
+    secrets = EncryptedJSONField(default=dict, blank=True)
+    # A pinged kind's ping URL (/ping/<uuid>), looked up by index.
     ping_uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    period = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds between expected pings.")
-    grace = models.PositiveIntegerField(null=True, blank=True, help_text="Seconds a ping may be late.")
-
-    # postgres
-    dsn = EncryptedTextField(blank=True, validators=[MaxLengthValidator(1000)], help_text="A secret: never shown again.")
-    query = models.TextField(blank=True, help_text="Default SELECT 1; the first value must be true.")
 
     # objective
     slo_target = models.DecimalField(
@@ -232,84 +189,37 @@ class Monitor(models.Model):
         return f"monitor:{self.pk}"
 
     @property
+    def pinged(self):
+        """The monitored job reports in through ping URLs (a heartbeat)."""
+        kind = kind_of(self.kind)
+        return bool(kind and getattr(kind, "PINGED", False))
+
+    @property
     def ping_url(self):
-        if self.kind != Kind.HEARTBEAT:
+        if not self.pinged:
             return None
         return f"{settings.VIGIL_BASE_URL}/ping/{self.ping_uuid}"
 
-    def heartbeat_deadline(self):
-        """When the heartbeat goes down if no ping comes: last ping (or start) + period + grace."""
-        anchor = self.monitoring_since
-        if self.last_ping_at and self.last_ping_at > anchor:
-            anchor = self.last_ping_at
-        return anchor + timedelta(seconds=(self.period or 0) + (self.grace or 0))
+    def deadline(self):
+        """When a pinged monitor goes down without news; None for a kind that is checked."""
+        return kind_of(self.kind).deadline(self) if self.pinged else None
 
     def clean(self):
         errors = {}
-        for field, message in [*self._kind_errors(), *self._heartbeat_bound_errors()]:
-            errors.setdefault(field, []).append(message)
-        if self.kind != Kind.HEARTBEAT and self.timeout is not None and self.interval is not None:
+        try:
+            self.clean_kind_settings()
+        except ValidationError as exc:
+            errors = exc.update_error_dict(errors)
+        if not self.pinged and self.timeout is not None and self.interval is not None:
             if self.timeout >= self.interval:
                 errors.setdefault("timeout", []).append("Must be shorter than the interval.")
         if errors:
             raise ValidationError(errors)
 
-    def _heartbeat_bound_errors(self):
-        """Past a year, a deadline (last ping + period + grace) leaves the calendar."""
-        for field in ("period", "grace"):
-            if (getattr(self, field) or 0) > MAX_HEARTBEAT_SECONDS:
-                yield field, f"Must be at most {MAX_HEARTBEAT_SECONDS} seconds (366 days)."
 
-    def _kind_errors(self):
-        if self.kind == Kind.HTTP:
-            yield from self._http_errors()
-        elif self.kind in (Kind.TCP, Kind.TLS):
-            if not self.host:
-                yield "host", f"A {self.kind} monitor needs a host."
-            if not self.port:
-                yield "port", f"A {self.kind} monitor needs a port."
-        elif self.kind == Kind.HEARTBEAT:
-            if not self.period:
-                yield "period", "A heartbeat needs a period."
-            elif self.period < MIN_INTERVAL:
-                yield "period", f"Must be at least {MIN_INTERVAL} seconds."
-        elif self.kind == Kind.POSTGRES:
-            if not self.dsn:
-                yield "dsn", "A postgres monitor needs a DSN."
-            elif not _is_conninfo(self.dsn):
-                # Never quote the DSN back: it holds a password.
-                yield "dsn", "Not a PostgreSQL connection string (postgresql://user:password@host:5432/db or key=value pairs)."
-
-    def _http_errors(self):
-        if not self.url:
-            yield "url", "An http monitor needs a URL."
-        else:
-            parts = urlsplit(self.url)
-            if parts.scheme.lower() not in ("http", "https"):
-                yield "url", "Only http:// and https:// URLs can be checked."
-            elif not parts.hostname:
-                yield "url", "The URL has no host."
-        if self.keyword and self.keyword_absent:
-            yield "keyword_absent", "Give keyword or keyword_absent, not both."
-        if (self.keyword or self.keyword_absent) and self.method == Method.HEAD:
-            yield "method", "A keyword needs a body: use GET or POST."
-        try:
-            parse_status_spec(self.expected_status)
-            self.expected_status = format_status_spec(self.expected_status)
-        except ValueError as exc:
-            yield "expected_status", str(exc)
-        if not isinstance(self.headers, dict) or not all(
-            isinstance(k, str) and isinstance(v, str) for k, v in self.headers.items()
-        ):
-            yield "headers", "Headers must be a mapping of names to string values."
-
-
-def _is_conninfo(dsn):
-    try:
-        conninfo_to_dict(dsn)
-    except psycopg.ProgrammingError:
-        return False
-    return True
+_clashes = {field.name for field in [*Monitor._meta.local_fields, *Monitor._meta.local_many_to_many]} & set(KindSettings.__dict__)
+if _clashes:
+    raise ImproperlyConfigured(f"monitor kind settings named like columns: {sorted(_clashes)}")
 
 
 class StateChange(models.Model):

@@ -7,7 +7,7 @@ from monitors.checks.base import Outcome
 
 def check(monitor, now=None):
     now = now or timezone.now()
-    deadline = monitor.heartbeat_deadline()
+    deadline = monitor.deadline()
     pinged = monitor.last_ping_at is not None and monitor.last_ping_at >= monitor.monitoring_since
     if pinged and monitor.last_ping_kind == "fail":
         return Outcome.down(f"the job reported failure at {monitor.last_ping_at:%Y-%m-%d %H:%M:%S}")

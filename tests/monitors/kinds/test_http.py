@@ -6,7 +6,7 @@ import time
 import psutil
 import pytest
 
-from monitors.checks.http import check
+from monitors.kinds.http.checker import check
 from monitors.models import Monitor
 from tests.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
 from tests.servers import EndlessBody, HTTPTarget, Recorder, drip_body, drip_headers, free_port

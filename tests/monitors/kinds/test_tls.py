@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 import trustme
 
-from monitors.checks.tls import certificate_facts, check
+from monitors.kinds.tls.checker import certificate_facts, check
 from monitors.models import Monitor
 from tests.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
 from tests.servers import free_port

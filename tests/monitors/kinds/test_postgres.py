@@ -5,7 +5,7 @@ import time
 import pytest
 
 from core import net
-from monitors.checks.postgres import check, guarded_hostaddr
+from monitors.kinds.postgres.checker import check, guarded_hostaddr
 from monitors.models import Monitor
 from tests.fixtures_targets import postgres_dsn  # noqa: F401 (fixture)
 from tests.servers import free_port

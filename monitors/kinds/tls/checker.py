@@ -10,7 +10,7 @@ from core import net
 from monitors.checks.base import Outcome
 
 
-def check(monitor):
+def check(monitor, now=None):
     """Handshake with host:port, naming `server_name` (or the host) for SNI and verification.
 
     If verification fails the handshake is repeated without it, to still read the

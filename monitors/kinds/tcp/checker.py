@@ -4,7 +4,7 @@ from core import net
 from monitors.checks.base import Outcome
 
 
-def check(monitor):
+def check(monitor, now=None):
     """response_time_ms is the time to resolve the host and complete the TCP handshake."""
     if not monitor.host or not monitor.port:
         return Outcome.down("no host or port to check")

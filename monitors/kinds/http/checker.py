@@ -19,7 +19,7 @@ class Failed(Exception):
     """A check failure found by the checker itself (not a connection error)."""
 
 
-def check(monitor):
+def check(monitor, now=None):
     """Request `monitor.url` and judge the final response.
 
     response_time_ms is the time from the start of the check to the final response's

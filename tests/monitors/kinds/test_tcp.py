@@ -5,7 +5,7 @@ import time
 
 import pytest
 
-from monitors.checks.tcp import check
+from monitors.kinds.tcp.checker import check
 from monitors.models import Monitor
 from tests.fixtures_targets import full_backlog_port, silent_port  # noqa: F401 (fixtures)
 from tests.servers import free_port

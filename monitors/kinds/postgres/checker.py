@@ -21,7 +21,7 @@ STATS_QUERY = (
 )
 
 
-def check(monitor):
+def check(monitor, now=None):
     """Connect, set the session read-only with a statement timeout of the time left, run
     `monitor.query`: its first value must be true. response_time_ms covers connect and query.
 

@@ -56,7 +56,7 @@ def test_the_kept_body_is_capped(client, heartbeat, settings):
 
 
 def test_never_pinged_heartbeat_goes_down_after_period_plus_grace(heartbeat):
-    deadline = heartbeat.heartbeat_deadline()
+    deadline = heartbeat.deadline()
     assert tick(deadline - timedelta(seconds=1)) == []
     tick(deadline + timedelta(seconds=1))
     heartbeat.refresh_from_db()
@@ -90,7 +90,7 @@ def test_a_ping_while_up_moves_the_deadline_not_the_next_look(client, heartbeat)
     next_look = heartbeat.next_check_at
     ping(client, heartbeat)
     heartbeat.refresh_from_db()
-    assert heartbeat.heartbeat_deadline() == heartbeat.last_ping_at + timedelta(seconds=90)
+    assert heartbeat.deadline() == heartbeat.last_ping_at + timedelta(seconds=90)
     assert heartbeat.next_check_at == next_look
 
 
