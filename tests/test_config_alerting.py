@@ -4,7 +4,7 @@
 import pytest
 import yaml
 
-from incidents.channels import secret_names
+from incidents.channels import KINDS, secret_names
 from incidents.event_sources import event_source_create
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
@@ -322,7 +322,7 @@ def test_a_name_the_file_prunes_cannot_be_named(db, write):
 
 PROBLEMS = {  # id: (file, the one line expected)
     "channel-kind": ("channels: [{name: c, kind: pager}]",
-                     "channels[0] \"c\": kind: 'pager' is not one of: slack, slack_bot, email, webhook"),
+                     f"channels[0] \"c\": kind: 'pager' is not one of: {', '.join(KINDS)}"),
     "channel-needs-url": ("channels: [{name: c, kind: slack}]",
                           'channels[0] "c": url: a Slack (incoming webhook) channel needs a URL'),
     "recipients-not-list": ("channels: [{name: c, kind: email, recipients: [1]}]",
