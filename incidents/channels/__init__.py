@@ -61,6 +61,7 @@ KINDS = Registry("channel", {
     "slack_bot": "incidents.channels.slack_bot",
     "email": "incidents.channels.email",
     "webhook": "incidents.channels.webhook",
+    "discord": "incidents.channels.discord",
 })
 
 
