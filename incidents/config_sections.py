@@ -87,6 +87,8 @@ class ChannelSection(ModelSection):
         return super().current_value(instance, name) if self.model_field(name) else instance.value(name)
 
     def _build(self, current, desired):
+        """The row as the plan validates it: the kind's settings are no columns, so they
+        are assigned here (Channel.clean judges them)."""
         instance = super()._build(current, desired)
         instance.assign(self._split(desired)[1])
         return instance

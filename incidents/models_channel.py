@@ -4,7 +4,7 @@ from django.db import models
 
 from core.crypto import EncryptedJSONField
 from core.kinds import clean_settings
-from incidents.channels import KINDS, kind_choices, setting_names
+from incidents.channels import KINDS, kind_choices, secret_names, setting_names
 
 
 class ChannelQuerySet(models.QuerySet):
@@ -60,9 +60,9 @@ class Channel(models.Model):
         return self.name
 
     def assign(self, values):
-        """Set some of the kind's settings by name (secrets among them go to `secrets`);
-        they are validated by `clean`."""
-        secrets = KINDS[self.kind].SECRETS if self.kind in KINDS else ()
+        """Set some of the kind's settings by name; they are validated by `clean`. A name
+        that is a secret of any kind goes to `secrets`, so it is never stored in plaintext."""
+        secrets = secret_names()
         self.settings = {**self.settings, **{k: v for k, v in values.items() if k not in secrets}}
         self.secrets = {**self.secrets, **{k: v for k, v in values.items() if k in secrets}}
 
