@@ -20,7 +20,7 @@ from django.db import models
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
-from incidents.channels import KINDS
+from incidents.channels import KINDS, secret_names, setting_fields
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
 
@@ -54,19 +54,14 @@ def rows_named(model, names, noun, **filters):
 
 
 def _kind_keys():
-    """Each kind's settings as flat keys of a channel (`url:`, `recipients:` …), in the
-    order of the kinds and their forms; a name two kinds share is one key. A secret may be
-    given as ${ENV_VAR} and is never exported; a kind's CONFIG_KEYS say how it writes others."""
-    keys = {}
-    for name in KINDS:
-        kind = KINDS[name]
-        own = {key.name: key for key in getattr(kind, "CONFIG_KEYS", ())}
-        for field in kind.Settings.base_fields:
-            if field in kind.SECRETS:
-                keys.setdefault(field, Key(field, v.from_env(v.text), secret=True))
-            else:
-                keys.setdefault(field, own.get(field, Key(field, v.text)))
-    return tuple(keys.values())
+    """The kinds' settings as flat keys of a channel (`url:`, `recipients:` …). A secret
+    may be given as ${ENV_VAR} and is never exported; a kind's CONFIG_KEYS say how it
+    writes other settings; the rest are text."""
+    own = {key.name: key for name in KINDS for key in getattr(KINDS[name], "CONFIG_KEYS", ())}
+    return tuple(
+        Key(name, v.from_env(v.text), secret=True) if name in secret_names() else own.get(name, Key(name, v.text))
+        for name in setting_fields()
+    )
 
 
 class ChannelSection(ModelSection):

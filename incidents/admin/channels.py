@@ -18,7 +18,7 @@ from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
 from core.secret_forms import clear_field
-from incidents.channels import KINDS, secret_names
+from incidents.channels import KINDS, secret_names, setting_fields
 from incidents.delivery import notifications_retry, send_test
 from incidents.models import Channel, DeliveryAttempt, Notification
 
@@ -36,7 +36,7 @@ class ChannelFormBase(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        for name, field in kind_fields().items():
+        for name, field in setting_fields().items():
             if name in secret_names():
                 if self.instance.pk and self.instance.secrets.get(name):
                     self.fields[name].help_text = f"{_a(field.label)} is set. Leave blank to keep it."
@@ -59,19 +59,10 @@ class ChannelFormBase(forms.ModelForm):
 def settings_fields():
     """The form fields of every kind's settings (and a "clear" box beside each secret)."""
     fields = {}
-    for name, field in kind_fields().items():
+    for name, field in setting_fields().items():
         fields[name] = optional(field)
         if name in secret_names():
             fields[f"clear_{name}"] = clear_field(field.label.lower())
-    return fields
-
-
-def kind_fields():
-    """Every kind's settings fields by name, in registry order (a shared name counts once)."""
-    fields = {}
-    for kind in KINDS:
-        for name, field in KINDS[kind].Settings.base_fields.items():
-            fields.setdefault(name, field)
     return fields
 
 

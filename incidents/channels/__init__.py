@@ -75,9 +75,18 @@ def sender_for(channel):
     return KINDS[channel.kind].send
 
 
+def setting_fields():
+    """Every kind's settings form fields by name, in the order of the kinds and of their
+    forms (a name two kinds share is the first one's): the admin's fields, the config keys."""
+    fields = {}
+    for kind in KINDS:
+        for name, field in KINDS[kind].Settings.base_fields.items():
+            fields.setdefault(name, field)
+    return fields
+
+
 def setting_names():
-    """Every kind's settings, by name (a name two kinds share counts once)."""
-    return {name for kind in KINDS for name in KINDS[kind].Settings.base_fields}
+    return set(setting_fields())
 
 
 def secret_names():
