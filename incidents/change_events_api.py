@@ -26,11 +26,8 @@ from incidents.events_api import (
     EVENT_INVALID,
     LIMITS,
     Invalid,
+    admitted,
     custom_details_value,
-    limit_address,
-    limit_key,
-    read_body,
-    source_for,
     text_value,
     timestamp_value,
 )
@@ -78,10 +75,7 @@ class ChangeEventsView(APIView):
     )
     def post(self, request):
         try:
-            limit_address(request)
-            body = read_body(request)
-            source = source_for(body)
-            limit_key(source)
+            body, source = admitted(request)
             change = check_change(body)
         except Invalid as exc:
             return exc.response()

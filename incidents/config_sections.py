@@ -13,12 +13,14 @@ are neither exported nor pruned here.
 """
 
 import difflib
+from functools import cached_property
 
 from django.db import models
 
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
+from incidents.channels import KINDS, secret_names, setting_fields
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
 
@@ -51,43 +53,44 @@ def rows_named(model, names, noun, **filters):
 # Channels ---------------------------------------------------------------
 
 
-def _recipients(value):
-    """A list of addresses, or one string (one address a line, or comma-separated)."""
-    if isinstance(value, list):
-        v.string_list(value)
-        return "\n".join(value)
-    return v.text(value)
-
-
-def _dump_recipients(text):
-    """One address a line comes back as a list; anything else exactly as stored."""
-    lines = text.split("\n")
-    if len(lines) > 1 and all(line and line == line.strip() and "," not in line for line in lines):
-        return lines
-    return text
-
-
-def _secret(name):
-    return Key(name, v.from_env(v.text), secret=True)
+def _kind_keys():
+    """The kinds' settings as flat keys of a channel (`url:`, `recipients:` …). A secret
+    may be given as ${ENV_VAR} and is never exported; a kind's CONFIG_KEYS say how it
+    writes other settings; the rest are text."""
+    own = {key.name: key for name in KINDS for key in getattr(KINDS[name], "CONFIG_KEYS", ())}
+    return tuple(
+        Key(name, v.from_env(v.text), secret=True) if name in secret_names() else own.get(name, Key(name, v.text))
+        for name in setting_fields()
+    )
 
 
 class ChannelSection(ModelSection):
+    """Channels, with their kind's settings as flat keys (saved in `settings` and `secrets`)."""
+
     key = "channels"
     noun = "channel"
     model = Channel
-    keys = (
-        Key("name", v.text),
-        Key("kind", v.text),
-        Key("enabled", v.boolean),
-        _secret("url"),
-        _secret("token"),
-        Key("slack_channel", v.text),
-        Key("recipients", _recipients, _dump_recipients),
-        _secret("signing_secret"),
-    )
+
+    @cached_property
+    def keys(self):
+        return (Key("name", v.text), Key("kind", v.text), Key("enabled", v.boolean), *_kind_keys())
+
+    def default(self, name):
+        return super().default(name) if self.model_field(name) else ""
+
+    def current_value(self, instance, name):
+        return super().current_value(instance, name) if self.model_field(name) else instance.value(name)
+
+    def _build(self, current, desired):
+        """The row as the plan validates it: the kind's settings are no columns, so they
+        are assigned here (Channel.clean judges them)."""
+        instance = super()._build(current, desired)
+        instance.assign(self._split(desired)[1])
+        return instance
 
     def save(self, instance, related):
-        """Channel.clean() judges the fields of each kind (and refuses private addresses)."""
+        """Channel.clean() judges the kind's settings (and refuses private addresses)."""
+        instance.assign(related)
         instance.full_clean()
         instance.save()
 

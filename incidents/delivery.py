@@ -15,10 +15,7 @@
 """
 
 import logging
-import os
-import socket
 import time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -28,7 +25,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from core.durations import human_duration
+from core.leases import Lease, holder_name
 from incidents.channels import DeliveryError, Message, sender_for
+from incidents.messages import channel_test_payload
 from incidents.models import Channel, DeliveryAttempt, Notification
 
 log = logging.getLogger(__name__)
@@ -39,20 +38,7 @@ BATCH_LIMIT = 100
 WAIT_LIMIT = timedelta(seconds=5)
 ROUNDS_AFTER_RELEASE = 3
 PENDING = Notification.Status.PENDING
-TEST_PAYLOAD = {
-    "title": "Test message from Vigil",
-    "text": "This channel works: Vigil can deliver notifications here.",
-    "severity": "",
-    "kind": "test",
-    "source": "Vigil",
-    "status": "",
-    "duration_seconds": None,
-    "incident": None,
-    "incident_url": None,
-    "ack_url": None,
-    "runbook_url": "",
-    "occurred_at": None,
-}
+SENDING = Lease("sending_holder", "sending_until", ttl=lambda: timedelta(seconds=settings.NOTIFY_LEASE_SECONDS))
 
 
 # Kicking ----------------------------------------------------------------------
@@ -108,7 +94,7 @@ def _serve_in_thread(channel_id):
 
 def serve_channel(channel_id):
     """Send for one channel while holding its lease; returns the number of messages sent."""
-    holder = _holder()
+    holder = holder_name()
     sent = 0
     for _ in range(ROUNDS_AFTER_RELEASE):
         if not _claim(channel_id, holder):
@@ -116,36 +102,20 @@ def serve_channel(channel_id):
         try:
             sent += _send_while_holding(channel_id, holder)
         finally:
-            _release(channel_id, holder)
+            SENDING.release(_channel_row(channel_id), holder)
         if not _due(channel_id).exists():
             break
     return sent
 
 
-def _holder():
-    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+def _channel_row(channel_id):
+    return Channel.objects.filter(pk=channel_id)
 
 
 def _claim(channel_id, holder):
-    now = timezone.now()
-    free = Q(sending_until__isnull=True) | Q(sending_until__lt=now)
-    soon = Q(next_send_at__isnull=True) | Q(next_send_at__lte=now + WAIT_LIMIT)
-    lease = timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
-    claimed = (
-        Channel.objects.filter(free, soon, pk=channel_id, enabled=True)
-        .update(sending_until=now + lease, sending_holder=holder)
-    )
-    return claimed == 1
-
-
-def _renew(channel_id, holder):
-    """Extend the lease, or False if it was lost (it ran out and another worker took it)."""
-    until = timezone.now() + timedelta(seconds=settings.NOTIFY_LEASE_SECONDS)
-    return Channel.objects.filter(pk=channel_id, sending_holder=holder).update(sending_until=until) == 1
-
-
-def _release(channel_id, holder):
-    Channel.objects.filter(pk=channel_id, sending_holder=holder).update(sending_until=None, sending_holder="")
+    """The lease, if the channel is enabled and may send within WAIT_LIMIT."""
+    soon = Q(next_send_at__isnull=True) | Q(next_send_at__lte=timezone.now() + WAIT_LIMIT)
+    return SENDING.claim(_channel_row(channel_id).filter(soon, enabled=True), holder)
 
 
 def _due(channel_id):
@@ -168,7 +138,7 @@ def _send_while_holding(channel_id, holder):
         if not channel.enabled or not _due(channel_id).exists() or not _wait_for_gap(channel):
             break
         rows = _next_batch(channel_id)
-        if not rows or not _renew(channel_id, holder):
+        if not rows or not SENDING.renew(_channel_row(channel_id), holder):
             break
         send_batch(channel, rows)
         sent += 1
@@ -303,7 +273,7 @@ def send_test(channel):
     Recorded as a DeliveryAttempt; a success clears the channel's failing flag.
     """
     started_at, clock = timezone.now(), time.monotonic()
-    code, error = _send(channel, Message(payloads=[{**TEST_PAYLOAD, "occurred_at": started_at.isoformat()}]))
+    code, error = _send(channel, Message(payloads=[channel_test_payload(started_at).to_json()]))
     DeliveryAttempt.objects.create(
         channel=channel,
         started_at=started_at,

@@ -15,7 +15,7 @@ def load_demo_alerting():
     """Create what is missing; returns (names created, the demo source's routing key)."""
     created = []
     if not Channel.objects.filter(name=DEMO_CHANNEL).exists():
-        channel = Channel(name=DEMO_CHANNEL, kind=Channel.Kind.EMAIL, recipients="oncall@example.com")
+        channel = Channel(name=DEMO_CHANNEL, kind="email", recipients="oncall@example.com")
         channel.full_clean()
         channel.save()
         created.append(DEMO_CHANNEL)

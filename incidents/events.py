@@ -11,8 +11,8 @@ from datetime import datetime
 
 from django.utils import timezone
 
-from incidents import delivery, lifecycle, oncall, routing, runbooks
-from incidents.messages import event_payload, queued_text
+from incidents import lifecycle, oncall, outbox, routing, runbooks
+from incidents.messages import event_payload
 from incidents.models import Event, Incident, Notification, Severity, Source, TimelineEntry
 
 EVENT_KINDS = [
@@ -131,18 +131,16 @@ class _Batch:
         self.events = events
         self.sources = Source.objects.in_bulk({event.source_key for event in events}, field_name="key")
         self.rules = routing.load_rules()
-        self.every_channel = routing.load_every_channel(self.rules)
+        self.every_channel = outbox.every_channel() if routing.any_to_all(self.rules) else []
         self.store = lifecycle.OpenIncidents({event.dedup_key for event in events if event.dedup_key})
 
     def run(self):
         plans = [self._plan(event) for event in self.events]
         self.store.save_changes()
         self.store.create_new()
-        notifications = self._write_notifications(plans)
-        self._write_timeline(plans, notifications)
+        outgoing = [self._outgoing(plan) for plan in plans if self._sends(plan)]
+        outbox.notify(outgoing, now=self.now, due_at=routing.due_at, timeline=self._timeline(plans))
         self.store.link_rules([(plan.slot, plan.route.rules) for plan in plans if plan.slot])
-        if notifications:
-            delivery.kick()
 
     def _plan(self, event):
         route = routing.route(
@@ -188,15 +186,10 @@ class _Batch:
         plan.slot = self.store.get(plan.event.dedup_key)
         plan.notify = Notification.Kind.NOTICE
 
-    def _write_notifications(self, plans):
-        rows = []
-        for plan in plans:
-            if not plan.notify or (plan.slot and plan.slot.lost and plan.entry == TimelineEntry.Kind.OPENED):
-                continue
-            rows.extend(self._notifications_for(plan))
-        return Notification.objects.bulk_create(rows)
+    def _sends(self, plan):
+        return plan.notify and not (plan.slot and plan.slot.lost and plan.entry == TimelineEntry.Kind.OPENED)
 
-    def _notifications_for(self, plan):
+    def _outgoing(self, plan):
         event, incident = plan.event, plan.slot.incident if plan.slot else None
         source = self.sources.get(event.source_key)
         payload = event_payload(
@@ -211,26 +204,14 @@ class _Batch:
         if plan.entry == TimelineEntry.Kind.OPENED and plan.severity in oncall.PAGED_SEVERITIES:
             for channel in self._oncall_channels():  # the on-call user hears of every P0/P1 directly
                 deliveries.setdefault(channel, routing.Delivery.IMMEDIATE)
-        return [
-            Notification(
-                channel=channel,
-                event=event,
-                incident=incident,
-                kind=plan.notify,
-                delivery=mode,
-                payload=payload,
-                created_at=self.now,
-                next_attempt_at=routing.due_at(mode, self.now),
-            )
-            for channel, mode in deliveries.items()
-        ]
+        return outbox.Outgoing(payload, deliveries, plan.notify, incident=incident, event=event)
 
     def _oncall_channels(self):
         if not hasattr(self, "paged_channels"):
             self.paged_channels = oncall.oncall_channels(self.now)
         return self.paged_channels
 
-    def _write_timeline(self, plans, notifications):
+    def _timeline(self, plans):
         entries = []
         for plan in plans:
             if plan.slot is None:
@@ -242,20 +223,7 @@ class _Batch:
             entries.append(
                 TimelineEntry(incident=plan.slot.incident, at=plan.event.occurred_at, kind=entry, text=text, event=plan.event)
             )
-        entries.extend(
-            TimelineEntry(
-                incident_id=row.incident_id,
-                at=self.now,
-                kind=TimelineEntry.Kind.NOTIFICATION,
-                text=queued_text(row),
-                event=row.event,
-                notification=row,
-            )
-            for row in notifications
-            if row.incident_id
-        )
-        entries.extend(self._changes_noted(plans))
-        TimelineEntry.objects.bulk_create(entries)
+        return entries + self._changes_noted(plans)
 
     def _changes_noted(self, plans):
         """A change (a deploy, a flag flipped) goes on the timeline of every open incident of

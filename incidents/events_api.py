@@ -123,10 +123,7 @@ class EventsView(APIView):
     )
     def post(self, request):
         try:
-            limit_address(request)
-            body = read_body(request)
-            source = source_for(body)
-            limit_key(source)
+            body, source = admitted(request)
             event = check_event(body)
         except Invalid as exc:
             return exc.response()
@@ -135,6 +132,16 @@ class EventsView(APIView):
             receive_events([new_event(source, event, dedup_key)])
         reply = {"status": "success", "message": "Event processed", "dedup_key": dedup_key}
         return Response(reply, status=status.HTTP_202_ACCEPTED)
+
+
+def admitted(request):
+    """The body of a request to an events endpoint and the source its routing key names,
+    within the rate limits of the sender's address and of the key (Invalid if not)."""
+    limit_address(request)
+    body = read_body(request)
+    source = source_for(body)
+    limit_key(source)
+    return body, source
 
 
 def read_body(request):

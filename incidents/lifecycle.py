@@ -13,8 +13,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Prefetch
 from django.utils import timezone
 
-from incidents import delivery, oncall, runbooks
-from incidents.messages import incident_payload, queued_text
+from incidents import oncall, outbox, runbooks
+from incidents.messages import incident_payload, source_name
 from incidents.models import (
     RESPONSE_SLA,
     Channel,
@@ -22,7 +22,6 @@ from incidents.models import (
     IncidentCounter,
     Notification,
     Severity,
-    Source,
     TimelineEntry,
 )
 
@@ -205,8 +204,8 @@ def escalate_and_remind(now=None):
         interval = repeat_interval(rules) if incident.severity in REMINDED_SEVERITIES else None
         if interval and (incident.last_reminded_at or incident.opened_at) + interval <= now:
             if every_channel is None and any(rule.all_channels for rule in rules):
-                every_channel = list(Channel.objects.for_routing().filter(enabled=True, rotation__isnull=True))
-            reminded += _remind(incident, rules, every_channel or [], now)
+                every_channel = outbox.every_channel()
+            reminded += _remind(incident, rules, every_channel, now)
     return escalated, reminded
 
 
@@ -239,43 +238,19 @@ def _remind(incident, rules, every_channel, now):
     if not claimed:
         return 0
     incident.last_reminded_at = now
-    channels = {
-        channel
-        for rule in rules
-        for channel in (every_channel if rule.all_channels else rule.channels.all())
-        if channel.enabled
-    }
+    channels = outbox.channels_of(rules, every_channel)
     _notify(incident, rules, channels, Notification.Kind.REMINDER, TimelineEntry.Kind.REMINDER, "Reminder sent", now)
     return 1
 
 
 def _notify(incident, rules, channels, kind, entry, text, now):
-    source = Source.objects.filter(key=incident.source_key).first()
+    """The escalation's or reminder's timeline line, and its messages."""
     payload = incident_payload(
         incident,
         kind=kind,
-        source_name=source.name if source else incident.source_key,
+        source_name=source_name(incident.source_key),
         runbook_url=runbooks.runbook_link(incident.source_key, rules),
         now=now,
     )
-    rows = Notification.objects.bulk_create(
-        Notification(
-            channel=channel, incident=incident, kind=kind, payload=payload, created_at=now, next_attempt_at=now
-        )
-        for channel in sorted(channels, key=lambda channel: channel.name)
-    )
-    TimelineEntry.objects.bulk_create(
-        [TimelineEntry(incident=incident, at=now, kind=entry, text=text)]
-        + [
-            TimelineEntry(
-                incident=incident,
-                at=now,
-                kind=TimelineEntry.Kind.NOTIFICATION,
-                text=queued_text(row),
-                notification=row,
-            )
-            for row in rows
-        ]
-    )
-    if rows:
-        delivery.kick()
+    message = outbox.Outgoing.immediate(channels, payload, kind=kind, incident=incident)
+    outbox.notify([message], now=now, timeline=[TimelineEntry(incident=incident, at=now, kind=entry, text=text)])

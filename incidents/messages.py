@@ -1,7 +1,35 @@
 """Notification payloads, rendered once when the outbox row is written (senders read nothing else)."""
 
+from dataclasses import asdict, dataclass, replace
+
 from core.durations import human_duration
-from incidents.links import ack_url, incident_url
+from incidents.links import ack_url, incident_url, postmortem_url
+
+
+@dataclass(frozen=True)
+class Payload:
+    """What one notification says: the one payload type of every outbox row."""
+
+    title: str
+    text: str
+    severity: str
+    kind: str
+    source: str
+    status: str
+    duration_seconds: int | None
+    incident: str | None
+    incident_url: str | None
+    ack_url: str | None
+    runbook_url: str | None
+    occurred_at: str | None
+    postmortem_url: str | None = None  # only on post-mortem reminders
+
+    def to_json(self):
+        """The row's JSON (what senders get); `postmortem_url` only where there is one."""
+        data = asdict(self)
+        if data["postmortem_url"] is None:
+            del data["postmortem_url"]
+        return data
 
 
 def problem_seconds(event, incident):
@@ -34,18 +62,18 @@ def event_text(event, duration):
 
 def event_payload(event, *, severity, source_name, incident, runbook_url, recovery):
     duration = problem_seconds(event, incident) if recovery else None
-    return {
-        "title": event_title(event, duration),
-        "text": event_text(event, duration),
-        "severity": severity,
-        "kind": event.kind,
-        "source": source_name,
-        "status": event_status(event),
-        "duration_seconds": duration,
+    return Payload(
+        title=event_title(event, duration),
+        text=event_text(event, duration),
+        severity=severity,
+        kind=event.kind,
+        source=source_name,
+        status=event_status(event),
+        duration_seconds=duration,
         **incident_links(incident),
-        "runbook_url": runbook_url,
-        "occurred_at": event.occurred_at.isoformat(),
-    }
+        runbook_url=runbook_url,
+        occurred_at=event.occurred_at.isoformat(),
+    )
 
 
 def incident_payload(incident, *, kind, source_name, runbook_url, now):
@@ -55,18 +83,54 @@ def incident_payload(incident, *, kind, source_name, runbook_url, now):
         title = f"Escalated: {incident.ref} {incident.title} (not acknowledged after {open_for})"
     else:
         title = f"Reminder: {incident.ref} {incident.title} is still open after {open_for}"
-    return {
-        "title": title,
-        "text": "Acknowledged." if incident.acknowledged_at else "Not acknowledged.",
-        "severity": incident.severity,
-        "kind": kind,
-        "source": source_name,
-        "status": incident.status,
-        "duration_seconds": round((now - incident.opened_at).total_seconds()),
+    return Payload(
+        title=title,
+        text="Acknowledged." if incident.acknowledged_at else "Not acknowledged.",
+        severity=incident.severity,
+        kind=kind,
+        source=source_name,
+        status=incident.status,
+        duration_seconds=round((now - incident.opened_at).total_seconds()),
         **incident_links(incident),
-        "runbook_url": runbook_url,
-        "occurred_at": now.isoformat(),
-    }
+        runbook_url=runbook_url,
+        occurred_at=now.isoformat(),
+    )
+
+
+def postmortem_reminder_payload(incident, *, source_name, now):
+    """The daily notice that an incident still lacks a published post-mortem."""
+    return replace(
+        incident_payload(incident, kind="notice", source_name=source_name, runbook_url="", now=now),
+        title=f"Post-mortem due: {incident.ref} {incident.title}",
+        text="A post-mortem is expected for this incident and none is published yet.",
+        postmortem_url=postmortem_url(incident),
+    )
+
+
+def channel_test_payload(now):
+    """What "send test message" sends: no incident, no outbox row."""
+    return Payload(
+        title="Test message from Vigil",
+        text="This channel works: Vigil can deliver notifications here.",
+        severity="",
+        kind="test",
+        source="Vigil",
+        status="",
+        duration_seconds=None,
+        incident=None,
+        incident_url=None,
+        ack_url=None,
+        runbook_url="",
+        occurred_at=now.isoformat(),
+    )
+
+
+def source_name(source_key):
+    """How messages name a source: its name, else its key (a source deleted meanwhile)."""
+    from incidents.models import Source
+
+    source = Source.objects.filter(key=source_key).first()
+    return source.name if source else source_key
 
 
 def incident_links(incident):

@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from core.crypto import EncryptedTextField
+from incidents.models_channel import Channel, ChannelQuerySet  # noqa: F401
 
 
 class Severity(models.TextChoices):
@@ -86,66 +86,6 @@ class Event(models.Model):
 
     def __str__(self):
         return f"{self.kind} {self.source_key}: {self.summary}"
-
-
-class ChannelQuerySet(models.QuerySet):
-    def for_routing(self):
-        """Channels as routing needs them: without their secrets, so a secret that cannot
-        be decrypted (ENCRYPTION_KEYS changed too soon) never stops a state change from
-        being recorded. Only the sender reads them."""
-        return self.defer(*Channel.SECRET_FIELDS)
-
-
-class Channel(models.Model):
-    """Where notifications go. Secret fields are encrypted at rest and write-only everywhere.
-
-    The delivery columns are written only by `incidents.delivery`: a worker holds
-    `sending_until` while it sends for the channel, so one worker at a time sends for it
-    (and can coalesce what is waiting into one message).
-    """
-
-    class Kind(models.TextChoices):
-        SLACK = "slack", "Slack (incoming webhook)"
-        SLACK_BOT = "slack_bot", "Slack (bot token)"
-        EMAIL = "email", "Email"
-        WEBHOOK = "webhook", "Webhook (signed JSON)"
-
-    SECRET_FIELDS = ("url", "token", "signing_secret")
-
-    name = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=16, choices=Kind.choices)
-    enabled = models.BooleanField(default=True)
-    url = EncryptedTextField(blank=True, help_text="Slack incoming-webhook URL or webhook URL. A secret.")
-    token = EncryptedTextField(blank=True, help_text="Slack bot token (xoxb-…). A secret.")
-    slack_channel = models.CharField(max_length=80, blank=True, help_text='For a Slack bot: "#production-alerts".')
-    recipients = models.TextField(blank=True, help_text="Email addresses, one per line or comma-separated.")
-    signing_secret = EncryptedTextField(blank=True, help_text="Webhook HMAC-SHA256 signing secret. A secret.")
-
-    # delivery state
-    failing = models.BooleanField(default=False)
-    last_error = models.CharField(max_length=500, blank=True)
-    last_error_at = models.DateTimeField(null=True, blank=True)
-    last_delivered_at = models.DateTimeField(null=True, blank=True)
-    next_send_at = models.DateTimeField(null=True, blank=True, help_text="Not before (rate limit, Retry-After).")
-    sending_until = models.DateTimeField(null=True, blank=True)
-    sending_holder = models.CharField(max_length=200, blank=True)
-
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-
-    objects = ChannelQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["name"]
-
-    def __str__(self):
-        return self.name
-
-    def clean(self):
-        """Each kind's required fields, and the address guard on the URL (see `incidents.channels.targets`)."""
-        from incidents.channels.targets import validate_channel
-
-        validate_channel(self)
 
 
 class AlertRule(models.Model):

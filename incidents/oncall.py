@@ -20,6 +20,7 @@ from django.utils import timezone
 from incidents.models import Channel, Rotation, RotationMember, RotationOverride, Severity
 
 PAGED_SEVERITIES = (Severity.P0, Severity.P1)
+EMAIL = "email"  # the channel kind of on-call messages
 WEEK = timedelta(days=7)
 
 
@@ -106,9 +107,9 @@ def oncall_channels(at):
         channel = rotation.channel or _make_channel(rotation)
         if channel is None:
             continue
-        if channel.recipients != user.email:
-            channel.recipients = user.email
-            Channel.objects.filter(pk=channel.pk).update(recipients=user.email)
+        if channel.settings != {"recipients": user.email}:
+            channel.settings = {"recipients": user.email}
+            Channel.objects.filter(pk=channel.pk).update(settings=channel.settings)
         if channel.enabled:
             channels.append(channel)
     return channels
@@ -116,9 +117,9 @@ def oncall_channels(at):
 
 def _make_channel(rotation):
     channel, _ = Channel.objects.get_or_create(
-        name=f"On-call: {rotation.name}"[:200], defaults={"kind": Channel.Kind.EMAIL}
+        name=f"On-call: {rotation.name}"[:200], defaults={"kind": EMAIL}
     )
-    if channel.kind != Channel.Kind.EMAIL:  # someone's own channel of that name: not ours to readdress
+    if channel.kind != EMAIL:  # someone's own channel of that name: not ours to readdress
         return None
     Rotation.objects.filter(pk=rotation.pk).update(channel=channel)
     rotation.channel = channel

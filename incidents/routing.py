@@ -46,12 +46,9 @@ def load_rules():
     ]
 
 
-def load_every_channel(rules):
-    """The enabled channels, read only when some rule sends to all of them."""
-    if not any(loaded.rule.all_channels for loaded in rules):
-        return []
-    # A rotation's on-call channel is paged for P0/P1 only (incidents.oncall), never as "every channel".
-    return list(Channel.objects.for_routing().filter(enabled=True, rotation__isnull=True))
+def any_to_all(rules):
+    """Whether some rule sends to every channel (then the batch reads them, once)."""
+    return any(loaded.rule.all_channels for loaded in rules)
 
 
 def kinds_routing(kind, dedup_key=""):

@@ -7,12 +7,12 @@ Acknowledgement and resolution stay in `incidents.lifecycle`; these call them.
 from datetime import timedelta
 
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 
-from incidents import delivery
+from incidents import outbox
 from incidents.lifecycle import allocate_refs, incident_resolve
-from incidents.links import postmortem_url
-from incidents.messages import incident_payload, queued_text
+from incidents.messages import postmortem_reminder_payload, source_name
 from incidents.models import Channel, Incident, Notification, PostMortem, Source, TimelineEntry
 
 RESOLVED = Incident.Status.RESOLVED
@@ -100,35 +100,16 @@ def _remind_one(pk, now):
     reminders = incident.timeline.filter(kind=TimelineEntry.Kind.REMINDER, text__startswith=REMINDER_TEXT)
     if reminders.filter(at__gt=now - REMINDER_EVERY).exists():
         return 0
-    rows = Notification.objects.bulk_create(
-        Notification(channel=channel, incident=incident, kind=Notification.Kind.NOTICE, created_at=now,
-                     next_attempt_at=now, payload=_reminder_payload(incident, now))
-        for channel in _rule_channels(incident)
+    payload = postmortem_reminder_payload(incident, source_name=source_name(incident.source_key), now=now)
+    notice = outbox.Outgoing.immediate(
+        _rule_channels(incident), payload, kind=Notification.Kind.NOTICE, incident=incident
     )
-    TimelineEntry.objects.bulk_create(
-        [TimelineEntry(incident=incident, at=now, kind=TimelineEntry.Kind.REMINDER, text=REMINDER_TEXT)]
-        + [TimelineEntry(incident=incident, at=now, kind=TimelineEntry.Kind.NOTIFICATION, text=queued_text(row),
-                         notification=row) for row in rows]
-    )
-    if rows:
-        delivery.kick()
+    entry = TimelineEntry(incident=incident, at=now, kind=TimelineEntry.Kind.REMINDER, text=REMINDER_TEXT)
+    outbox.notify([notice], now=now, timeline=[entry])
     return 1
 
 
 def _rule_channels(incident):
-    """The enabled channels of the rules that routed the incident, by name."""
-    channels = set()
-    for rule in incident.rules.filter(enabled=True).prefetch_related("channels"):
-        found = Channel.objects.for_routing().filter(enabled=True) if rule.all_channels else rule.channels.all()
-        channels.update(channel for channel in found if channel.enabled)
-    return sorted(channels, key=lambda channel: channel.name)
-
-
-def _reminder_payload(incident, now):
-    source = Source.objects.filter(key=incident.source_key).first()
-    payload = incident_payload(incident, kind=Notification.Kind.NOTICE, now=now, runbook_url="",
-                               source_name=source.name if source else incident.source_key)
-    payload["title"] = f"Post-mortem due: {incident.ref} {incident.title}"
-    payload["text"] = "A post-mortem is expected for this incident and none is published yet."
-    payload["postmortem_url"] = postmortem_url(incident)
-    return payload
+    """The enabled channels of the enabled rules that routed the incident."""
+    channels = Prefetch("channels", queryset=Channel.objects.for_routing())
+    return outbox.channels_of(incident.rules.filter(enabled=True).prefetch_related(channels))

@@ -7,10 +7,8 @@ slot and enqueues its successor, so work moves between clusters and processes re
 """
 
 import logging
-import os
 import queue
 import signal
-import socket
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +19,7 @@ from django.conf import settings
 from django.db import DatabaseError, connection
 from django.utils import timezone
 
+from core.leases import Lease, holder_name
 from monitors.checks import prepare, run_check
 from monitors.engine import claim_due, record_outcomes
 from monitors.models import RunnerLease
@@ -34,8 +33,7 @@ MAX_CLAIM = 200
 DRAIN_RETRY_SECONDS = 30
 
 
-def holder_name():
-    return f"{socket.gethostname()}:{os.getpid()}:{time.monotonic_ns()}"
+SLOT = Lease("holder", "expires_at", ttl=LEASE_TTL, renewed="renewed_at")
 
 
 def acquire_lease(slot, holder):
@@ -43,19 +41,15 @@ def acquire_lease(slot, holder):
     RunnerLease.objects.bulk_create(
         [RunnerLease(slot=slot, holder="", expires_at=now, renewed_at=now)], ignore_conflicts=True
     )
-    taken = RunnerLease.objects.filter(slot=slot, expires_at__lte=now).update(
-        holder=holder, expires_at=now + LEASE_TTL, renewed_at=now
-    )
-    return taken == 1
+    return SLOT.claim(RunnerLease.objects.filter(slot=slot), holder, now=now)
 
 
 def renew_lease(slot, holder):
-    now = timezone.now()
-    return RunnerLease.objects.filter(slot=slot, holder=holder).update(expires_at=now + LEASE_TTL, renewed_at=now) == 1
+    return SLOT.renew(RunnerLease.objects.filter(slot=slot), holder)
 
 
 def release_lease(slot, holder):
-    RunnerLease.objects.filter(slot=slot, holder=holder).update(holder="", expires_at=timezone.now())
+    SLOT.release(RunnerLease.objects.filter(slot=slot), holder)
 
 
 def free_slots(now=None):

@@ -4,6 +4,7 @@
 import pytest
 import yaml
 
+from incidents.channels import KINDS, secret_names
 from incidents.event_sources import event_source_create
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
@@ -104,9 +105,9 @@ def test_apply_creates_channels_monitors_and_rules_naming_each_other(db, env, wr
         "6 created, 0 updated, 0 deleted, 0 unchanged. 1 not in the file kept (--prune deletes them).",
     ]
     email = Channel.objects.get(name="ops-email")
-    assert (email.kind, email.recipients) == ("email", "oncall@example.com\nlead@example.com")
+    assert (email.kind, email.settings["recipients"]) == ("email", "oncall@example.com\nlead@example.com")
     hook = Channel.objects.get(name="ops-hook")
-    assert (hook.url, hook.signing_secret) == (HOOK, SIGNING)
+    assert (hook.secrets["url"], hook.secrets["signing_secret"]) == (HOOK, SIGNING)
     critical = rule_named("critical")
     assert sorted(critical.event_kinds) == ["monitor_down", "monitor_up"]
     assert names(critical.sources) == ["api", "db"]
@@ -140,7 +141,7 @@ def test_a_changed_rule_names_what_changed(db, env, write):
 def test_recipients_may_be_one_string(db, write):
     apply(write("channels: [{name: mail, kind: email, recipients: 'a@example.com, b@example.com'}]"))
 
-    assert Channel.objects.get().recipients == "a@example.com, b@example.com"
+    assert Channel.objects.get().settings["recipients"] == "a@example.com, b@example.com"
 
 
 def test_a_rule_may_name_event_sources(db, write):
@@ -183,7 +184,7 @@ def test_a_secret_left_out_keeps_its_value(db, env, write):
 
     assert output[0] == 'updated channel "ops-hook": enabled'
     hook = Channel.objects.get(name="ops-hook")
-    assert (hook.url, hook.signing_secret, hook.enabled) == (HOOK, SIGNING, False)
+    assert (hook.secrets["url"], hook.secrets["signing_secret"], hook.enabled) == (HOOK, SIGNING, False)
 
 
 def test_a_changed_secret_is_named_but_never_printed(db, env, write, monkeypatch):
@@ -214,7 +215,7 @@ def test_export_never_writes_secrets(db, env, write):
     for secret in (HOOK, SIGNING, TOKEN, "-Secret-"):
         assert secret not in text
     for entry in yaml.safe_load(text)["channels"]:
-        assert not set(entry) & set(Channel.SECRET_FIELDS)
+        assert not set(entry) & secret_names()
 
 
 # Export -----------------------------------------------------------------------------------
@@ -321,7 +322,7 @@ def test_a_name_the_file_prunes_cannot_be_named(db, write):
 
 PROBLEMS = {  # id: (file, the one line expected)
     "channel-kind": ("channels: [{name: c, kind: pager}]",
-                     "channels[0] \"c\": kind: 'pager' is not one of: slack, slack_bot, email, webhook"),
+                     f"channels[0] \"c\": kind: 'pager' is not one of: {', '.join(KINDS)}"),
     "channel-needs-url": ("channels: [{name: c, kind: slack}]",
                           'channels[0] "c": url: a Slack (incoming webhook) channel needs a URL'),
     "recipients-not-list": ("channels: [{name: c, kind: email, recipients: [1]}]",

@@ -14,7 +14,7 @@ from incidents.models import Channel, DeliveryAttempt, Notification
 from incidents.tasks import deliver_pending
 from tests.receivers import SignedWebhook, SlackWebhook
 from tests.servers import free_port
-from tests.test_channels import SECRET, payload
+from tests.incidents.channels.common import SECRET, payload
 
 pytestmark = pytest.mark.django_db(transaction=True)  # deliveries run on threads with their own connections
 
@@ -222,16 +222,16 @@ def test_secrets_are_encrypted_at_rest_and_absent_from_attempt_errors():
     channel = Channel.objects.create(name="hook", kind="webhook", url=url, signing_secret="whsec-very-secret")
     bot = Channel.objects.create(name="bot", kind="slack_bot", token="xoxb-very-secret", slack_channel="#x")
     with connection.cursor() as cursor:
-        cursor.execute("SELECT url, token, signing_secret FROM incidents_channel ORDER BY id")
+        cursor.execute("SELECT secrets FROM incidents_channel ORDER BY id")
         raw = " ".join(value for row in cursor.fetchall() for value in row)
     assert "secret-part" not in raw and "very-secret" not in raw and "127.0.0.1" not in raw
-    assert Channel.objects.get(pk=channel.pk).url == url
+    assert Channel.objects.get(pk=channel.pk).secrets["url"] == url
     owe(channel)
     deliver_pending()
     attempt = DeliveryAttempt.objects.get()
     assert attempt.error == "connection refused" and attempt.outcome == "retry"
     assert Notification.objects.get().last_error == "connection refused"
-    assert bot.token == "xoxb-very-secret"
+    assert bot.secrets["token"] == "xoxb-very-secret"
 
 
 def test_kick_queues_one_task_per_transaction_when_it_commits():

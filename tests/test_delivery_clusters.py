@@ -15,7 +15,7 @@ from django.utils import timezone
 from incidents.models import Channel, DeliveryAttempt, Notification
 from tests.processes import ROOT, Cluster, cluster_env, manage
 from tests.receivers import SignedWebhook
-from tests.test_channels import SECRET, payload
+from tests.incidents.channels.common import SECRET, payload
 from tests.test_clusters import forget_redis_queue, redis_answers
 
 pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]

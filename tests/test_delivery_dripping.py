@@ -11,7 +11,7 @@ from incidents.delivery import send_batch
 from incidents.models import Channel, DeliveryAttempt, Notification
 from portal import sentry_stats
 from tests.servers import HTTPTarget, drip_body
-from tests.test_channels import payload
+from tests.incidents.channels.common import payload
 
 
 @pytest.fixture

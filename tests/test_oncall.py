@@ -138,7 +138,7 @@ def test_the_on_call_user_gets_a_p0_by_email_through_the_outbox(current_rotation
     with transaction.atomic():
         receive_events([down("P0")])
     row = Notification.objects.get()
-    assert row.channel.recipients == "bob@example.com" and row.kind == Notification.Kind.PROBLEM
+    assert row.channel.settings["recipients"] == "bob@example.com" and row.kind == Notification.Kind.PROBLEM
     assert row.incident.timeline.filter(notification=row).exists()
 
     serve_channel(row.channel_id)
@@ -169,7 +169,7 @@ def test_the_email_goes_to_whoever_is_on_call_when_it_is_written(current_rotatio
     with transaction.atomic():
         receive_events([down("P1", key="monitor:2")])
     channel = Rotation.objects.get().channel
-    assert channel.recipients == "dave@example.com" and channel.notifications.count() == 2
+    assert channel.settings["recipients"] == "dave@example.com" and channel.notifications.count() == 2
 
 
 @pytest.mark.django_db
@@ -178,12 +178,12 @@ def test_escalation_starts_from_the_on_call_user(current_rotation):
         receive_events([down("P2")])
     assert escalate_and_remind(timezone.now() + timedelta(hours=5)) == (1, 0)
     row = Notification.objects.get()
-    assert row.kind == Notification.Kind.ESCALATION and row.channel.recipients == "bob@example.com"
+    assert row.kind == Notification.Kind.ESCALATION and row.channel.settings["recipients"] == "bob@example.com"
 
 
 @pytest.mark.django_db
 def test_a_rule_sending_to_every_channel_does_not_page_the_on_call_user(current_rotation):
-    Channel.objects.create(name="ops", kind=Channel.Kind.EMAIL, recipients="ops@example.com")
+    Channel.objects.create(name="ops", kind="email", recipients="ops@example.com")
     AlertRule.objects.create(name="all", all_channels=True)
     with transaction.atomic():
         receive_events([down("P0")])

@@ -47,7 +47,7 @@ def test_every_secret_is_reencrypted_with_the_first_key(settings):
 
     settings.ENCRYPTION_KEYS = [new]  # the old key is gone: everything still decrypts
     hook = Channel.objects.get(name="hook")
-    assert (hook.url, hook.signing_secret) == ("https://hooks.example/x", "s3")
+    assert (hook.secrets["url"], hook.secrets["signing_secret"]) == ("https://hooks.example/x", "s3")
     api, db = Monitor.objects.order_by("name")
     assert (api.auth_password, api.headers, db.dsn) == ("pw-rotate-4", HEADERS, DSN)
     assert BackupSource.objects.get().source_database_url == SOURCE_URL
@@ -79,7 +79,7 @@ def test_a_secret_no_key_decrypts_changes_nothing(settings, model):
 
 def stored_ciphertext():
     with connection.cursor() as cursor:
-        cursor.execute("SELECT url, signing_secret FROM incidents_channel UNION ALL "
+        cursor.execute("SELECT secrets, '' FROM incidents_channel UNION ALL "
                        "SELECT secrets, '' FROM monitors_monitor UNION ALL "
                        "SELECT source_database_url, '' FROM backups_backupsource")
         return sorted(cursor.fetchall())

@@ -25,7 +25,7 @@ def source(db):
 
 @pytest.fixture
 def rule(db):
-    channel = Channel.objects.create(name="ops", kind=Channel.Kind.EMAIL, recipients="ops@example.com")
+    channel = Channel.objects.create(name="ops", kind="email", recipients="ops@example.com")
     rule = AlertRule.objects.create(name="everything")
     rule.channels.add(channel)
     return rule

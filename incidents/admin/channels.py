@@ -1,9 +1,13 @@
 """Channels, the outbox and its delivery log in the admin (super admins only).
 
-Channel secrets are write-only: the form never renders a stored URL, token or signing
-secret; a blank field keeps the stored value unless its "clear" box is ticked.
+The channel form shows every kind's settings, from the kinds' own forms. Secrets are
+write-only: the form never renders a stored URL, token or signing secret; a blank field
+keeps the stored value unless its "clear" box is ticked.
 """
 
+import copy
+
+from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseNotAllowed, HttpResponseRedirect
@@ -13,7 +17,8 @@ from django.utils import timezone
 from django.utils.html import format_html, format_html_join
 
 from core.permissions import ReadOnly, SuperAdminOnly
-from core.secret_forms import WriteOnlySecretsForm, clear_field, secret_field
+from core.secret_forms import clear_field
+from incidents.channels import KINDS, secret_names, setting_fields
 from incidents.delivery import notifications_retry, send_test
 from incidents.models import Channel, DeliveryAttempt, Notification
 
@@ -21,19 +26,75 @@ from incidents.models import Channel, DeliveryAttempt, Notification
 # Channels -----------------------------------------------------------------------------
 
 
-class ChannelAdminForm(WriteOnlySecretsForm):
-    secret_labels = {"url": "A URL", "token": "A token", "signing_secret": "A signing secret"}
-
-    url = secret_field("URL", "Slack incoming-webhook URL, or the webhook's URL.")
-    clear_url = clear_field("URL")
-    token = secret_field("Bot token", "Slack bot token (xoxb-…).")
-    clear_token = clear_field("token")
-    signing_secret = secret_field("Signing secret", "The webhook's HMAC-SHA256 secret.")
-    clear_signing_secret = clear_field("signing secret")
+class ChannelFormBase(forms.ModelForm):
+    """Name, kind and enabled, then every kind's settings (from the kinds' own forms; only
+    the chosen kind's are kept and judged, by Channel.clean)."""
 
     class Meta:
         model = Channel
-        fields = ["name", "kind", "enabled", "url", "token", "slack_channel", "recipients", "signing_secret"]
+        fields = ["name", "kind", "enabled"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, field in setting_fields().items():
+            if name in secret_names():
+                if self.instance.pk and self.instance.secrets.get(name):
+                    self.fields[name].help_text = f"{_a(field.label)} is set. Leave blank to keep it."
+            elif self.instance.pk:
+                self.initial[name] = self.instance.settings.get(name, "")
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        if kind in KINDS:
+            declared = KINDS[kind].Settings.base_fields
+            stored = self.instance.secrets
+            kept = {name: value for name, value in stored.items() if not cleaned.get(f"clear_{name}")}
+            given = {name: cleaned.get(name) for name in declared if cleaned.get(name) not in (None, "")}
+            self.instance.kind, self.instance.settings, self.instance.secrets = kind, {}, {}
+            self.instance.assign({**kept, **given})
+        return cleaned
+
+
+def settings_fields():
+    """The form fields of every kind's settings (and a "clear" box beside each secret)."""
+    fields = {}
+    for name, field in setting_fields().items():
+        fields[name] = optional(field)
+        if name in secret_names():
+            fields[f"clear_{name}"] = clear_field(field.label.lower())
+    return fields
+
+
+def optional(field):
+    """A copy of a kind's field that only reads the input: it is not required (other kinds
+    leave it blank), and Channel.clean judges it with the chosen kind's form (once)."""
+    field = copy.deepcopy(field)
+    field.required, field.validators = False, []
+    field.validate = forms.Field.validate.__get__(field)
+    return field
+
+
+def _a(label):
+    """ "A URL", "A bot token": the label after an article."""
+    return f"A {label if label[:2].isupper() else label[:1].lower() + label[1:]}"
+
+
+def kind_fieldsets():
+    """One fieldset per kind with the settings no kind before it showed (a secret beside
+    its "clear" box)."""
+    shown, fieldsets = set(), []
+    for name in KINDS:
+        kind = KINDS[name]
+        fields = [field for field in kind.Settings.base_fields if field not in shown]
+        shown.update(fields)
+        if fields:
+            rows = [(field, f"clear_{field}") if field in secret_names() else field for field in fields]
+            fieldsets.append((kind.LABEL, {"fields": rows}))
+    return fieldsets
+
+
+ChannelAdminForm = type("ChannelAdminForm", (ChannelFormBase,), settings_fields())
 
 
 @admin.register(Channel)
@@ -46,15 +107,7 @@ class ChannelAdmin(SuperAdminOnly, admin.ModelAdmin):
     readonly_fields = [
         "failing", "last_error", "last_error_at", "last_delivered_at", "next_send_at", "test_button", "recent_attempts",
     ]
-    fieldsets = [
-        (None, {"fields": ["name", "kind", "enabled"]}),
-        (
-            "Slack incoming webhook / webhook",
-            {"fields": [("url", "clear_url"), ("signing_secret", "clear_signing_secret")]},
-        ),
-        ("Slack bot", {"fields": [("token", "clear_token"), "slack_channel"]}),
-        ("Email", {"fields": ["recipients"]}),
-    ]
+    fieldsets = [(None, {"fields": ["name", "kind", "enabled"]})]
     state_fieldset = (
         "Delivery (written by the deliverer)",
         {"fields": ["failing", "last_error", "last_error_at", "last_delivered_at", "next_send_at", "test_button",
@@ -62,7 +115,8 @@ class ChannelAdmin(SuperAdminOnly, admin.ModelAdmin):
     )
 
     def get_fieldsets(self, request, obj=None):
-        return [*self.fieldsets, self.state_fieldset] if obj else self.fieldsets
+        fieldsets = [*self.fieldsets, *kind_fieldsets()]
+        return [*fieldsets, self.state_fieldset] if obj else fieldsets
 
     def get_urls(self):
         view = self.admin_site.admin_view(self.send_test_view)

@@ -1,13 +1,20 @@
-"""Channel senders: each kind turns one message (one or several coalesced notifications)
-into one delivery, and says how it went.
+"""Channel kinds: each is one package, `incidents/channels/<kind>/`, listed once in `KINDS`.
 
-A sender is `send(channel, message) -> Sent` and raises `DeliveryError` on failure. The
-error says whether trying again can help (`permanent`), and carries the response code, a
-short detail (never a URL, token or response body that could echo one) and Retry-After.
+A kind package gives what `core.kinds` asks of every kind (`LABEL`, `Settings`, `SECRETS`)
+and its sender, `send(channel, message) -> Sent`, which reads `channel.settings` and
+`channel.secrets`, turns one message (one or several coalesced notifications) into one
+delivery, and raises `DeliveryError` on failure. The error says whether trying again can
+help (`permanent`), and carries the response code, a short detail (never a URL, token or
+response body that could echo one) and how long to wait (`retry_after`, seconds).
+Optionally, `CONFIG_KEYS`: how a config file writes some of its settings (`core.config.values.Key`).
+
+Shared by several kinds: `http` (posting with the channel policy and classifying answers),
+`render` (the words of a notification), `blocks` (Slack's Block Kit), `targets` (guards).
 """
 
 from dataclasses import dataclass, field
-from importlib import import_module
+
+from core.kinds import Registry
 
 SUMMARY_LABELS = {"hourly": "Hourly summary", "daily": "Daily summary"}
 
@@ -49,14 +56,39 @@ class DeliveryError(Exception):
         self.retry_after = retry_after
 
 
-SENDERS = {
+KINDS = Registry("channel", {
     "slack": "incidents.channels.slack",
     "slack_bot": "incidents.channels.slack_bot",
     "email": "incidents.channels.email",
     "webhook": "incidents.channels.webhook",
-}
+    "discord": "incidents.channels.discord",
+})
+
+
+def kind_choices():
+    """The model's and forms' choices of kinds (a function, so a new kind needs no migration)."""
+    return KINDS.choices()
 
 
 def sender_for(channel):
     """The `send(channel, message)` function of the channel's kind."""
-    return import_module(SENDERS[channel.kind]).send
+    return KINDS[channel.kind].send
+
+
+def setting_fields():
+    """Every kind's settings form fields by name, in the order of the kinds and of their
+    forms (a name two kinds share is the first one's): the admin's fields, the config keys."""
+    fields = {}
+    for kind in KINDS:
+        for name, field in KINDS[kind].Settings.base_fields.items():
+            fields.setdefault(name, field)
+    return fields
+
+
+def setting_names():
+    return set(setting_fields())
+
+
+def secret_names():
+    """Every kind's secrets, by name."""
+    return {name for kind in KINDS for name in KINDS[kind].SECRETS}

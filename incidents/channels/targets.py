@@ -1,64 +1,51 @@
-"""Whether a channel is complete and points somewhere it may send to (checked at save time).
+"""Fields the kinds' settings share: secrets (never rendered back), webhook URLs judged by
+the channel address policy at save time, and the message naming what a kind needs.
 
 Messages name the field, never its value: URLs and tokens are secrets.
 """
 
-import re
 import socket
 from urllib.parse import urlsplit
 
+from django import forms
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
 
 from core import net
 
 RESOLVE_SECONDS = 3
-REQUIRED = {
-    "slack": ("url",),
-    "slack_bot": ("token", "slack_channel"),
-    "email": ("recipients",),
-    "webhook": ("url", "signing_secret"),
-}
-LABELS = {
-    "url": "a URL",
-    "token": "a bot token",
-    "slack_channel": "a Slack channel",
-    "recipients": "at least one recipient",
-    "signing_secret": "a signing secret",
-}
 
 
-def recipients_list(text):
-    """The addresses in a recipients field: one per line or comma-separated."""
-    return [address.strip() for address in re.split(r"[,\n;]", text or "") if address.strip()]
+def needs(kind_label, what):
+    """The message for a missing setting: "A Slack (incoming webhook) channel needs a URL."."""
+    return f"A {kind_label} channel needs {what}."
 
 
-def validate_channel(channel):
-    """Raise ValidationError (per field) if `channel` cannot be sent to as written."""
-    errors = {}
-    for field in REQUIRED.get(channel.kind, ()):
-        if not (getattr(channel, field) or "").strip():
-            errors[field] = f"A {channel.get_kind_display()} channel needs {LABELS[field]}."
-    if channel.kind == "email" and "recipients" not in errors:
-        bad = _bad_recipients(channel.recipients)
-        if bad:
-            errors["recipients"] = f"Not an email address: {', '.join(bad)}."
-    if channel.kind in ("slack", "webhook") and "url" not in errors:
-        problem = url_problem(channel.url)
+def secret_widget():
+    return forms.PasswordInput(render_value=False, attrs={"size": 60, "autocomplete": "off"})
+
+
+def secret_text(label, help_text, *, required):
+    """A required secret; `required` is the message when it is missing."""
+    return forms.CharField(
+        label=label, help_text=help_text, widget=secret_widget(), error_messages={"required": required}
+    )
+
+
+class ChannelURLField(forms.CharField):
+    """An http(s) URL a channel may post to (see `url_problem`)."""
+
+    def validate(self, value):
+        super().validate(value)
+        problem = url_problem(value) if value else None
         if problem:
-            errors["url"] = f"The URL {problem}."
-    if errors:
-        raise ValidationError(errors)
+            raise ValidationError(f"The URL {problem}.", code="refused")
 
 
-def _bad_recipients(text):
-    bad = []
-    for address in recipients_list(text):
-        try:
-            validate_email(address)
-        except ValidationError:
-            bad.append(address)
-    return bad
+def secret_url(help_text, *, required):
+    """A required secret URL; `required` is the message when it is missing."""
+    return ChannelURLField(
+        label="URL", help_text=help_text, widget=secret_widget(), error_messages={"required": required}
+    )
 
 
 def url_problem(url):

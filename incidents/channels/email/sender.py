@@ -18,7 +18,7 @@ from django.utils.module_loading import import_string
 from core import net
 from core.mail import EmailMessage
 from incidents.channels import DeliveryError, Sent, render
-from incidents.channels.targets import recipients_list
+from incidents.channels.email.settings import recipients_list
 
 SUBJECT_LIMIT = 200
 
@@ -27,7 +27,7 @@ def send(channel, message):
     mail = EmailMessage(
         subject=render.cut(f"[Vigil] {message.title}", SUBJECT_LIMIT),
         body=render.plain_text(message),
-        to=recipients_list(channel.recipients),
+        to=recipients_list(channel.settings["recipients"]),
     )
     with net.Deadline(settings.NOTIFY_TIMEOUT) as deadline:
         connection = _connection(deadline)

@@ -9,8 +9,21 @@ import hmac
 import json
 import time
 
+from django import forms
+
 from incidents.channels import Sent
 from incidents.channels.http import post, raise_for_status
+from incidents.channels.targets import needs, secret_text, secret_url
+
+LABEL = "Webhook (signed JSON)"
+SECRETS = ("url", "signing_secret")
+
+
+class Settings(forms.Form):
+    url = secret_url("The webhook's URL.", required=needs(LABEL, "a URL"))
+    signing_secret = secret_text(
+        "Signing secret", "The webhook's HMAC-SHA256 secret.", required=needs(LABEL, "a signing secret")
+    )
 
 
 def send(channel, message):
@@ -19,9 +32,9 @@ def send(channel, message):
     headers = {
         "Content-Type": "application/json",
         "X-Vigil-Timestamp": timestamp,
-        "X-Vigil-Signature": signature(channel.signing_secret, timestamp, body),
+        "X-Vigil-Signature": signature(channel.secrets["signing_secret"], timestamp, body),
     }
-    reply = post(channel.url, body=body, headers=headers)
+    reply = post(channel.secrets["url"], body=body, headers=headers)
     raise_for_status(reply, what="the webhook")
     return Sent(reply.code)
 

@@ -1,24 +1,12 @@
-"""Slack incoming webhooks: one Block Kit message per delivery.
-
-Slack answers 200 "ok"; 400/403/404/410 with a code (invalid_payload, invalid_token,
-no_team or channel_not_found, channel_is_archived) mean the webhook will never work;
-429 (with Retry-After) and 5xx pass.
-"""
+"""Slack's Block Kit: one message per delivery, for the incoming-webhook and bot kinds."""
 
 import json
 
-from incidents.channels import Sent, render
-from incidents.channels.http import post, raise_for_status
+from incidents.channels import render
 
 HEADER_LIMIT = 150
 SECTION_LIMIT = 3000
 FIELD_LIMIT = 2000
-
-
-def send(channel, message):
-    reply = post(channel.url, body=encode(message), headers={"Content-Type": "application/json"})
-    raise_for_status(reply, what="Slack")
-    return Sent(reply.code)
 
 
 def encode(message, **extra):

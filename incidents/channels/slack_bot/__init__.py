@@ -6,10 +6,15 @@ a retry cannot fix are permanent, `ratelimited` waits for Retry-After.
 
 import json
 
+from django import forms
 from django.conf import settings
 
-from incidents.channels import DeliveryError, Sent, slack
+from incidents.channels import DeliveryError, Sent, blocks
 from incidents.channels.http import post, raise_for_status, retry_after
+from incidents.channels.targets import needs, secret_text
+
+LABEL = "Slack (bot token)"
+SECRETS = ("token",)
 
 PERMANENT = {
     "invalid_auth",
@@ -30,11 +35,24 @@ PERMANENT = {
 }
 
 
+class Settings(forms.Form):
+    token = secret_text("Bot token", "Slack bot token (xoxb-…).", required=needs(LABEL, "a bot token"))
+    slack_channel = forms.CharField(
+        label="Slack channel",
+        max_length=80,
+        help_text='For a Slack bot: "#production-alerts".',
+        error_messages={"required": needs(LABEL, "a Slack channel")},
+    )
+
+
 def send(channel, message):
     reply = post(
         f"{settings.SLACK_API_URL}/chat.postMessage",
-        body=slack.encode(message, channel=channel.slack_channel),
-        headers={"Content-Type": "application/json; charset=utf-8", "Authorization": f"Bearer {channel.token}"},
+        body=blocks.encode(message, channel=channel.settings["slack_channel"]),
+        headers={
+            "Content-Type": "application/json; charset=utf-8",
+            "Authorization": f"Bearer {channel.secrets['token']}",
+        },
     )
     raise_for_status(reply, what="Slack")
     answer = _json(reply.body)
