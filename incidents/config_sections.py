@@ -20,7 +20,7 @@ from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
 from incidents.events import EVENT_KINDS
-from incidents.models import AlertRule, Channel, Source
+from incidents.models import AlertRule, Channel, Severity, Source
 
 MONITOR_RULE_SUFFIX = " (monitor channels)"
 
@@ -103,6 +103,14 @@ def _event_kinds(value):
     return kinds
 
 
+def _severities(value):
+    severities = v.string_list(value)
+    unknown = [severity for severity in severities if severity not in Severity.values]
+    if unknown:
+        raise ValueError(f"unknown severities: {', '.join(unknown)} (known: {', '.join(Severity.values)})")
+    return sorted(set(severities))
+
+
 # Keys that are no column of AlertRule: `events` is event_kinds; `monitors` and
 # `event_sources` are its sources of those kinds.
 SOURCE_KEYS = {"monitors": Source.Kind.MONITOR, "event_sources": Source.Kind.APP}
@@ -119,6 +127,7 @@ class AlertRuleSection(ModelSection):
         Key("monitors", v.string_list),
         Key("event_sources", v.string_list),
         Key("tags", v.slug_list(models.SlugField(max_length=64))),
+        Key("severities", _severities),
         Key("severity", v.text),
         Key("channels", v.string_list),
         Key("all_channels", v.boolean),
@@ -143,8 +152,8 @@ class AlertRuleSection(ModelSection):
     def current_value(self, instance, name):
         if name == "events":
             return sorted(instance.event_kinds)
-        if name == "tags":
-            return sorted(instance.tags)
+        if name in ("tags", "severities"):
+            return sorted(getattr(instance, name))
         if name in SOURCE_KEYS:
             return sorted(source.name for source in instance.sources.all() if source.kind == SOURCE_KEYS[name])
         return super().current_value(instance, name)
