@@ -109,8 +109,8 @@ def _abandoned(run):
     checks = [dataclasses.replace(check, figures=dict(check.figures)) for check in list(run.checks)]
     copy = dataclasses.replace(run, checks=checks)
     step = checks[-1].name if checks else "finding the file"
-    _fail_current(copy, "deadline", f"did not finish within BACKUP_VERIFY_TIMEOUT ({settings.BACKUP_VERIFY_TIMEOUT:g} s):"
-                  f" stuck in {step}, abandoned")
+    limit = f"BACKUP_VERIFY_TIMEOUT ({settings.BACKUP_VERIFY_TIMEOUT:g} s)"
+    _fail_current(copy, "deadline", f"did not finish within {limit}: stuck in {step}, abandoned")
     return copy
 
 

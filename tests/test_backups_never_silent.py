@@ -180,8 +180,8 @@ def test_a_disabled_source_is_not_verified_nor_stale_and_keeps_its_log(tmp_path,
 
 def test_verify_now_in_the_admin_refuses_a_disabled_source(tmp_path, admin_client):
     source = make_source(tmp_path / "app.tar", enabled=False)
-    response = admin_client.post("/admin/backups/backupsource/", {"action": "verify_now", "_selected_action": [source.pk]},
-                                 follow=True)
+    selected = {"action": "verify_now", "_selected_action": [source.pk]}
+    response = admin_client.post("/admin/backups/backupsource/", selected, follow=True)
     assert "Not verified, disabled: app-db" in response.content.decode()
     source.refresh_from_db()
     assert source.running_since is None
