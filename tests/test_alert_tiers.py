@@ -24,7 +24,7 @@ from incidents.models import AlertRule, Channel, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now
 from tests.receivers import SlackWebhook, SMTPReceiver
-from tests.test_config import apply, write  # noqa: F401  (write is a fixture)
+from tests.test_config import apply, apply_fails, write  # noqa: F401  (write is a fixture)
 
 # Deliveries run on threads with their own connections; the rows the migrations made (the
 # shipped rules) are put back for each test, as on a fresh install.
@@ -209,3 +209,26 @@ def test_an_install_whose_rules_were_edited_keeps_them(slack, edit):
     before = sorted(AlertRule.objects.values_list("name", flat=True))
     SHIPPED.ship_tier_rules(django_apps, None)
     assert sorted(AlertRule.objects.values_list("name", flat=True)) == before
+
+
+# Editable like any rule -----------------------------------------------------------------------
+
+
+def test_a_shipped_rule_is_edited_and_deleted_in_the_admin(admin_client):
+    rule = AlertRule.objects.get(name="Warning app events: within the hour")
+    form = admin_client.get(f"/admin/incidents/alertrule/{rule.pk}/change/").context["adminform"].form
+    assert form["severities"].value() == ["P1", "P2"]
+    form = {"name": rule.name, "enabled": "on", "event_kinds": ["external"], "severities": ["P1"],
+            "delivery": "immediate", "repeat_every": "3600", "all_channels": "on"}
+    response = admin_client.post(f"/admin/incidents/alertrule/{rule.pk}/change/", form)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    rule.refresh_from_db()
+    assert (rule.severities, rule.delivery) == (["P1"], "immediate")
+
+    response = admin_client.post(f"/admin/incidents/alertrule/{rule.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302 and not AlertRule.objects.filter(pk=rule.pk).exists()
+
+
+def test_severities_in_a_config_file_are_checked(write):
+    problems = apply_fails(write("alert_rules: [{name: x, events: [external], severities: [P9], all_channels: true}]"))
+    assert problems == ['alert_rules[0] "x": severities: unknown severities: P9 (known: P0, P1, P2, P3)']
