@@ -5,9 +5,9 @@ applied (in the database, or defined by the same file). Names become rows when t
 is applied, inside the one transaction, after the sections before (channels, monitors)
 have written theirs.
 
-With --prune, a section deletes the rows its list no longer names. The default rule
-("Monitors down and up", made by a migration) is an ordinary rule once it exists: export
-writes it, and --prune deletes it when the file leaves it out. Rules owned by a monitor's
+With --prune, a section deletes the rows its list no longer names. The shipped rules (the
+alert tiers, made by a migration) are ordinary rules once they exist: export writes them,
+and --prune deletes them when the file leaves them out. Rules owned by a monitor's
 `channels:` key (named "<monitor> (monitor channels)") belong to the monitors section and
 are neither exported nor pruned here.
 """
