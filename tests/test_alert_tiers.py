@@ -18,17 +18,16 @@ from django.utils import timezone
 
 from backups.models import BackupSource, Format
 from backups.services import backup_source_save, backup_verify_now
-from incidents.delivery import deliver_pending
 from incidents.event_sources import event_source_create
 from incidents.models import AlertRule, Channel, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now
+from tests.delivering import deliver_pending
 from tests.receivers import SlackWebhook, SMTPReceiver
 from tests.test_config import apply, apply_fails, write  # noqa: F401  (write is a fixture)
 
-# Deliveries run on threads with their own connections; the rows the migrations made (the
-# shipped rules) are put back for each test, as on a fresh install.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The migrated test database, rolled back after each test: a fresh install's rules.
+pytestmark = pytest.mark.django_db
 SHIPPED = import_module("incidents.migrations.0009_shipped_tier_rules")
 README = Path(__file__).resolve().parent.parent / "README.md"
 

@@ -20,15 +20,14 @@ from backups.dispatch import claim_due, sweep_stale
 from backups.models import BackupSource, Format, Status, VerificationRun
 from backups.services import backup_source_save, backup_verify_now
 from backups.verify import WATCHDOG_GRACE
-from incidents.delivery import deliver_pending
 from incidents.models import Channel, Notification
+from tests.delivering import deliver_pending
 from tests.receivers import SlackWebhook
 from tests.servers import TCPListener
 from tests.test_config import apply, write  # noqa: F401  (write is a fixture)
 
-# Deliveries run on threads with their own connections; the rows the migrations made (the
-# shipped alert rules) are put back for each test, as on a fresh install.
-pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
+# The migrated test database, rolled back after each test: a fresh install's rules.
+pytestmark = pytest.mark.django_db
 SQL_DUMP = b"CREATE TABLE t (id int);\n--\n-- PostgreSQL database dump complete\n--\n"
 
 
