@@ -48,13 +48,14 @@ class BackupSourceAdminForm(WriteOnlySecretsForm):
 @admin.register(BackupSource)
 class BackupSourceAdmin(SuperAdminOnly, admin.ModelAdmin):
     form = BackupSourceAdminForm
-    list_display = ["name", "format", "path", "last_status", "last_verified", "last_detail", "next_run_at", "history"]
-    list_filter = ["format"]
+    list_display = ["name", "enabled", "format", "path", "last_status", "last_verified", "last_detail", "next_run_at",
+                    "history"]
+    list_filter = ["enabled", "format"]
     search_fields = ["name", "path"]
     readonly_fields = ["next_run_at", "running_since", "last_good_at", "recent_runs"]
     actions = ["verify_now"]
     fieldsets = [
-        (None, {"fields": ["name", "path", "format", "schedule"]}),
+        (None, {"fields": ["name", "enabled", "path", "format", "schedule"]}),
         ("Checks", {"fields": ["max_age", "min_size_mb", "critical_tables", "expected_rows", "restore_test",
                                ("source_database_url", "clear_source_database_url")]}),
         ("Verification", {"fields": ["next_run_at", "running_since", "last_good_at", "recent_runs"]}),
@@ -102,7 +103,11 @@ class BackupSourceAdmin(SuperAdminOnly, admin.ModelAdmin):
 
     @admin.action(description="Verify the selected backup sources now")
     def verify_now(self, request, queryset):
-        queued, busy = tasks.verify_later(list(queryset), now=timezone.now())
+        disabled = [source.name for source in queryset if not source.enabled]
+        if disabled:
+            self.message_user(request, f"Not verified, disabled: {', '.join(disabled)} (enable them first).",
+                              messages.WARNING)
+        queued, busy = tasks.verify_later([source for source in queryset if source.enabled], now=timezone.now())
         if queued:
             self.message_user(request, f"Verification queued for {', '.join(queued)}; the results appear in "
                               "their run history when done.", messages.SUCCESS)

@@ -5,6 +5,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 
+from backups.files import open_regular
 from backups.postgres import run_tool
 
 SQL_DUMP_END = "-- PostgreSQL database dump complete"
@@ -48,7 +49,7 @@ def read_sql_dump(path, *, deadline, chunk=8 * 1024 * 1024):
 
     Returns None when complete, else why not."""
     tail = b""
-    with open(path, "rb") as handle:
+    with open_regular(path) as handle:
         while block := handle.read(chunk):
             tail = (tail + block)[-4096:]
             deadline.left()

@@ -9,6 +9,10 @@
         critical_tables: [users, orders]
         expected_rows: {users: 1000, orders: 5000}
         schedule: "0 5 * * *"
+      - name: old-files
+        enabled: false        # not verified nor reported stale; its log is kept
+        path: /backups/old/*.tar
+        format: file
 
 `${ENV}` is allowed in `path` and `source_database_url`; the latter may hold a password,
 so it is never exported (absent in a file: the current value is kept).
@@ -57,6 +61,7 @@ class BackupSourceSection(ModelSection):
     model = BackupSource
     keys = (
         Key("name", v.text),
+        Key("enabled", v.boolean),
         Key("path", v.from_env(v.text)),
         Key("format", v.text),
         Key("max_age", v.whole_duration, v.dump_duration),

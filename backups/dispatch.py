@@ -17,11 +17,11 @@ from incidents.events import receive_events
 
 
 def claim_due(*, now=None):
-    """Claim every source whose scheduled time has come; returns the claimed ids.
+    """Claim every enabled source whose scheduled time has come; returns the claimed ids.
 
     Missed slots (no cluster running) are not replayed: the next slot is counted from now."""
     now = now or timezone.now()
-    due = BackupSource.objects.filter(next_run_at__lte=now).only("pk", "schedule", "next_run_at")
+    due = BackupSource.objects.filter(enabled=True, next_run_at__lte=now).only("pk", "schedule", "next_run_at")
     return [source.pk for source in due if backup_claim(source, now=now, advance=True)]
 
 
@@ -33,10 +33,11 @@ def stale_deadline(source):
 
 
 def sweep_stale(*, now=None):
-    """Raise `backup_stale` once per stale spell (a good run ends the spell); returns the names."""
+    """Raise `backup_stale` once per stale spell (a good run ends the spell); returns the names.
+    A disabled source is never stale: nobody expects it to be verified."""
     now = now or timezone.now()
     raised = []
-    for source in BackupSource.objects.filter(stale_alerted=False):
+    for source in BackupSource.objects.filter(enabled=True, stale_alerted=False):
         since, due_by = stale_deadline(source)
         if now <= due_by:
             continue

@@ -1,7 +1,18 @@
 """The events a backup source hands to incidents. One dedup key per source (`backup:<id>`),
-so a failure and a stale spell share one incident, and a good run resolves it."""
+so a failure and a stale spell share one incident, and a good run resolves it.
 
+Which tier each kind is sent at is the alert rules' business (the shipped tiers: a failure
+is critical, a stale backup and a passing run's warnings are warnings, a passing run is the
+daily summary's "📦 verified" line); the notices of a passing run have keys of their own,
+so they never join an incident.
+"""
+
+from backups.checks import FAILED
+from backups.models import Status
 from incidents.events import NewEvent
+
+# Checks whose failure alone means "too old", not "broken": a stale backup, not a failed one.
+AGE_CHECKS = {"recent"}
 
 
 def failed_event(source, run):
@@ -12,6 +23,64 @@ def failed_event(source, run):
         severity="",  # the alert rules decide
         summary=f"Backup {source.name} failed verification: {problems[0] if problems else 'see the log'}",
         dedup_key=source.source_key,
+        occurred_at=run.verified_at,
+        details=_details(source, run),
+    )
+
+
+def run_events(source, run, *, was_alerting):
+    """What one recorded run says: a failure (or a stale backup), else the daily "verified"
+    line, its warnings, and the recovery when a problem was out."""
+    if run.status == Status.FAILURE:
+        return [stale_run_event(source, run) if is_only_old(run) else failed_event(source, run)]
+    events = [succeeded_event(source, run)] if was_alerting else []
+    events.append(verified_event(source, run))
+    if run.status == Status.WARNING:
+        events.append(warning_event(source, run))
+    return events
+
+
+def is_only_old(run):
+    failed = {check["name"] for check in run.verification_details if check["result"] == FAILED}
+    return bool(failed) and failed <= AGE_CHECKS
+
+
+def stale_run_event(source, run):
+    problems = run.error_details.splitlines()
+    return NewEvent(
+        kind="backup_stale",
+        source_key=source.source_key,
+        severity="",
+        summary=f"Backup {source.name} is too old: {problems[0] if problems else 'see the log'}",
+        dedup_key=source.source_key,
+        occurred_at=run.verified_at,
+        details=_details(source, run),
+    )
+
+
+def verified_event(source, run):
+    size = f", {run.backup_size_mb:,.1f} MB" if run.backup_size_mb is not None else ""
+    age = f", {run.backup_age_hours:.1f} h old" if run.backup_age_hours is not None else ""
+    warnings = len(run.error_details.splitlines())
+    noted = f" with {warnings} warning{'s' if warnings > 1 else ''}" if warnings else ""
+    return NewEvent(
+        kind="backup_verified",
+        source_key=source.source_key,
+        severity="",
+        summary=f"📦 Backup {source.name} verified{noted}: {run.checks_passed} checks passed{size}{age}",
+        dedup_key=f"{source.source_key}:verified",
+        occurred_at=run.verified_at,
+        details=_details(source, run),
+    )
+
+
+def warning_event(source, run):
+    return NewEvent(
+        kind="backup_warning",
+        source_key=source.source_key,
+        severity="",
+        summary=f"Backup {source.name} passed with warnings: {'; '.join(run.error_details.splitlines())}",
+        dedup_key=f"{source.source_key}:warning",
         occurred_at=run.verified_at,
         details=_details(source, run),
     )

@@ -34,6 +34,9 @@ class BackupSource(models.Model):
     """
 
     name = models.CharField(max_length=200, unique=True)
+    enabled = models.BooleanField(
+        default=True, help_text="Off: not verified nor reported stale; its verification log is kept."
+    )
     path = models.CharField(
         max_length=1000,
         help_text="A file, or a glob such as /backups/app-*.dump (the newest match wins; "
@@ -65,7 +68,7 @@ class BackupSource(models.Model):
 
     SECRET_FIELDS = ("source_database_url",)
     SETTINGS_FIELDS = (
-        "name", "path", "format", "max_age", "min_size_mb", "critical_tables", "expected_rows",
+        "name", "enabled", "path", "format", "max_age", "min_size_mb", "critical_tables", "expected_rows",
         "restore_test", "schedule", "source_database_url",
     )
 

@@ -15,13 +15,15 @@ def latest_per_source(runs):
 
 
 def run_summary(source, run):
+    """`enabled` false: a source switched off, shown with its last run (it is not verified)."""
     if run is None:
         return {
-            "source": source.name, "status": "not_checked", "verified_at": None,
-            "detail": "not verified yet", "next_run_at": source.next_run_at,
+            "source": source.name, "enabled": source.enabled, "status": "not_checked", "verified_at": None,
+            "detail": "not verified yet", "next_run_at": source.next_run_at if source.enabled else None,
         }
     return {
         "source": source.name,
+        "enabled": source.enabled,
         "status": run.status,
         "verified_at": run.verified_at,
         "detail": run_detail(run),
@@ -31,7 +33,7 @@ def run_summary(source, run):
         "checks_passed": run.checks_passed,
         "checks_failed": run.checks_failed,
         "duration_seconds": _rounded(run.duration_seconds),
-        "next_run_at": source.next_run_at,
+        "next_run_at": source.next_run_at if source.enabled else None,
     }
 
 

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from backups.events import failed_event, succeeded_event
+from backups.events import run_events
 from backups.models import BackupSource, Status, VerificationRun
 from backups.selectors import last_good_size_mb
 from backups.verify import verify
@@ -94,21 +94,20 @@ def backup_verify_now(source):
 def verification_record(source, verification):
     """Write the run and its events in one transaction.
 
-    A failure emits backup_failed (every time: it joins the open incident). A success or a
-    warning after a problem emits backup_succeeded, which resolves it. Warnings alone do
-    not alert: they show on the dashboards, the API, the admin and the command."""
+    A failure emits backup_failed, or backup_stale when the backup is only too old (every
+    time: it joins the open incident). A passing run emits backup_verified (and
+    backup_warning for its warnings); after a problem also backup_succeeded, which resolves
+    it. See `backups.events`."""
     with transaction.atomic():
         live = BackupSource.objects.select_for_update().filter(pk=source.pk).first()
         if live is None:  # deleted while it was being verified
             return None
         run = VerificationRun.objects.create(**_run_fields(live, verification))
-        events = []
+        events = run_events(live, run, was_alerting=live.alerting or live.stale_alerted)
         if run.status == Status.FAILURE:
-            events.append(failed_event(live, run))
             live.alerting = True
+            live.stale_alerted = live.stale_alerted or events[0].kind == "backup_stale"
         else:
-            if live.alerting or live.stale_alerted:
-                events.append(succeeded_event(live, run))
             live.last_good_at, live.alerting, live.stale_alerted = run.verified_at, False, False
         live.save(update_fields=["last_good_at", "alerting", "stale_alerted"])
         receive_events(events)

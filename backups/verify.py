@@ -3,8 +3,15 @@
 Nothing here writes Vigil's database or emits events: `services.verification_record` does.
 A check that cannot run is "skipped" (or a warning, when what is missing is a restore
 server), and is never counted as passed.
+
+A verification never fails silently and never overruns: a file that cannot be read, a
+crash of the verifier itself, or a step still blocked when BACKUP_VERIFY_TIMEOUT is up
+all end as a failed check saying why, so the run is logged and alerts like any failure.
 """
 
+import dataclasses
+import logging
+import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -23,6 +30,10 @@ from backups.restore import refusal as restore_refusal
 from backups.scratch import scratch_database
 
 RESTORE_CHECKS = ("critical_tables", "row_counts", "indexes")
+# How long past BACKUP_VERIFY_TIMEOUT the watchdog waits for the checks' own deadline to strike.
+WATCHDOG_GRACE = 1.0
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -54,26 +65,65 @@ class Verification:
 
 
 def verify(source, *, previous_good_mb=None, now=None):
-    """Run the checks of `source` (a BackupSource) under BACKUP_VERIFY_TIMEOUT."""
+    """Run the checks of `source` (a BackupSource) under BACKUP_VERIFY_TIMEOUT.
+
+    The checks run in a worker thread the caller waits for at most the timeout (plus
+    WATCHDOG_GRACE): a step blocked where no timeout reaches is abandoned there, and the
+    run returned says so."""
     started = time.monotonic()
     run = Verification(source.pk, now or timezone.now())
     deadline = Deadline(settings.BACKUP_VERIFY_TIMEOUT)
-    try:
-        _verify(source, run, deadline, previous_good_mb)
-    except ToolError as exc:  # out of time between two steps
-        run.checks.append(CheckResult("deadline").fail(str(exc)))
+    worker = threading.Thread(target=_run_checks, args=(source, run, deadline, previous_good_mb),
+                              name=f"verify-backup-{source.pk}", daemon=True)
+    worker.start()
+    worker.join(settings.BACKUP_VERIFY_TIMEOUT + WATCHDOG_GRACE)
+    if worker.is_alive():
+        log.error("verifying backup source %s overran BACKUP_VERIFY_TIMEOUT; abandoned", source.pk)
+        run = _abandoned(run)
     run.duration = time.monotonic() - started
     return run
 
 
+def _run_checks(source, run, deadline, previous_good_mb):
+    """The checks, with every way they can stop early turned into a failed check."""
+    try:
+        _verify(source, run, deadline, previous_good_mb)
+    except ToolError as exc:  # out of time between two steps
+        _fail_current(run, "deadline", str(exc))
+    except OSError as exc:  # the file cannot be read (permissions, not a regular file, I/O error)
+        _fail_current(run, "read", files.describe_os_error(exc))
+    except Exception as exc:
+        log.exception("verifying backup source %s crashed", source.pk)
+        _fail_current(run, "verifier", f"the verifier crashed: {type(exc).__name__}: {_one_line(exc)}")
+
+
+def _fail_current(run, name, message):
+    """Fail the check that was running (begun, nothing said yet), else add one named `name`."""
+    current = run.checks[-1] if run.checks else None
+    if current is None or current.result != PASSED or current.message:
+        current = _check(run, name)
+    current.fail(message)
+
+
+def _abandoned(run):
+    """A copy of what the stuck run had found, ending in a failed check naming the step."""
+    checks = [dataclasses.replace(check, figures=dict(check.figures)) for check in list(run.checks)]
+    copy = dataclasses.replace(run, checks=checks)
+    step = checks[-1].name if checks else "finding the file"
+    limit = f"BACKUP_VERIFY_TIMEOUT ({settings.BACKUP_VERIFY_TIMEOUT:g} s)"
+    _fail_current(copy, "deadline", f"did not finish within {limit}: stuck in {step}, abandoned")
+    return copy
+
+
 def _verify(source, run, deadline, previous_good_mb):
     exists = _check(run, "exists")
-    run.file, ignored = files.newest_backup(source.path)
+    found = files.newest_backup(source.path)
+    run.file = found.file
     if run.file is None:
-        what = f"only in-progress files ({ignored})" if ignored else "no file"
-        exists.fail(f"{what} match {source.path}")
+        exists.fail(_nothing_found(source, found), not_files=found.not_files)
         return
-    exists.message, exists.figures = run.file.path, {"path": run.file.path, "ignored_in_progress": ignored}
+    exists.message = run.file.path
+    exists.figures = {"path": run.file.path, "ignored_in_progress": found.in_progress, "not_files": found.not_files}
     header = _read_header(source, run, deadline)
     created_at, origin = (header.created_at, "archive header") if header and header.created_at else (
         run.file.modified_at, "file time")
@@ -83,11 +133,18 @@ def _verify(source, run, deadline, previous_good_mb):
     with timed(_check(run, "size")) as check:
         check_size(check, size_mb=run.file.size_mb, min_size_mb=source.min_size_mb, previous_mb=previous_good_mb)
     with timed(_check(run, "checksum")) as check:
-        run.checksum = files.sha256(run.file.path)
+        run.checksum = files.sha256(run.file.path, deadline=deadline)
         check.message, check.figures = f"sha256 {run.checksum[:16]}…", {"sha256": run.checksum}
     readable = _check_readable(source, run, deadline) if source.format != Format.FILE else None
     if source.format != Format.FILE:
         _restore_checks(source, run, deadline, header, readable)
+
+
+def _nothing_found(source, found):
+    if found.not_files:
+        return "; ".join(found.not_files[:3]) + ", not a backup file"
+    what = f"only in-progress files ({found.in_progress})" if found.in_progress else "no file"
+    return f"{what} match {source.path}"
 
 
 def _check(run, name):

@@ -5,9 +5,9 @@ applied (in the database, or defined by the same file). Names become rows when t
 is applied, inside the one transaction, after the sections before (channels, monitors)
 have written theirs.
 
-With --prune, a section deletes the rows its list no longer names. The default rule
-("Monitors down and up", made by a migration) is an ordinary rule once it exists: export
-writes it, and --prune deletes it when the file leaves it out. Rules owned by a monitor's
+With --prune, a section deletes the rows its list no longer names. The shipped rules (the
+alert tiers, made by a migration) are ordinary rules once they exist: export writes them,
+and --prune deletes them when the file leaves them out. Rules owned by a monitor's
 `channels:` key (named "<monitor> (monitor channels)") belong to the monitors section and
 are neither exported nor pruned here.
 """
@@ -22,7 +22,7 @@ from core.config.base import ModelSection
 from core.config.values import Key
 from incidents.channels import KINDS, secret_names, setting_fields
 from incidents.events import EVENT_KINDS
-from incidents.models import AlertRule, Channel, Source
+from incidents.models import AlertRule, Channel, Severity, Source
 
 MONITOR_RULE_SUFFIX = " (monitor channels)"
 
@@ -106,6 +106,14 @@ def _event_kinds(value):
     return kinds
 
 
+def _severities(value):
+    severities = v.string_list(value)
+    unknown = [severity for severity in severities if severity not in Severity.values]
+    if unknown:
+        raise ValueError(f"unknown severities: {', '.join(unknown)} (known: {', '.join(Severity.values)})")
+    return sorted(set(severities))
+
+
 # Keys that are no column of AlertRule: `events` is event_kinds; `monitors` and
 # `event_sources` are its sources of those kinds.
 SOURCE_KEYS = {"monitors": Source.Kind.MONITOR, "event_sources": Source.Kind.APP}
@@ -122,6 +130,7 @@ class AlertRuleSection(ModelSection):
         Key("monitors", v.string_list),
         Key("event_sources", v.string_list),
         Key("tags", v.slug_list(models.SlugField(max_length=64))),
+        Key("severities", _severities),
         Key("severity", v.text),
         Key("channels", v.string_list),
         Key("all_channels", v.boolean),
@@ -146,8 +155,8 @@ class AlertRuleSection(ModelSection):
     def current_value(self, instance, name):
         if name == "events":
             return sorted(instance.event_kinds)
-        if name == "tags":
-            return sorted(instance.tags)
+        if name in ("tags", "severities"):
+            return sorted(getattr(instance, name))
         if name in SOURCE_KEYS:
             return sorted(source.name for source in instance.sources.all() if source.kind == SOURCE_KEYS[name])
         return super().current_value(instance, name)

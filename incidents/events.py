@@ -24,6 +24,8 @@ EVENT_KINDS = [
     "backup_failed",
     "backup_succeeded",
     "backup_stale",
+    "backup_verified",
+    "backup_warning",
     "error_rate",
     "error_rate_normal",
     "external",
@@ -149,6 +151,7 @@ class _Batch:
             dedup_key=event.dedup_key,
             source=self.sources.get(event.source_key),
             every_channel=self.every_channel,
+            severity=event.severity,
         )
         plan = _Plan(event, route, routing.severity_of(event, route))
         {PROBLEM: self._problem, RECOVERY: self._recovery, ACKNOWLEDGE: self._acknowledge, NOTICE: self._notice}[

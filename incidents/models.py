@@ -91,7 +91,9 @@ class Event(models.Model):
 class AlertRule(models.Model):
     """Which events go to which channels, how soon, and who hears when nobody acknowledges.
 
-    A rule with no sources and no tags matches every source; with no event kinds, every kind.
+    A rule with no sources and no tags matches every source; with no event kinds, every kind;
+    with no severities, every severity (an event matches `severities` by its own severity,
+    as the events API gives it, so app events can be routed by how bad they say they are).
     """
 
     class Delivery(models.TextChoices):
@@ -104,6 +106,9 @@ class AlertRule(models.Model):
     event_kinds = models.JSONField(default=list, blank=True, help_text="Empty: every kind.")
     sources = models.ManyToManyField(Source, blank=True, related_name="rules")
     tags = models.JSONField(default=list, blank=True, help_text="Sources with any of these tags.")
+    severities = models.JSONField(
+        default=list, blank=True, help_text="Only events that come with one of these severities. Empty: every event."
+    )
     severity = models.CharField(
         max_length=2, choices=Severity.choices, blank=True, help_text="Applied when the event's source gives none."
     )

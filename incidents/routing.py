@@ -64,11 +64,13 @@ def kinds_routing(kind, dedup_key=""):
     return {kind}
 
 
-def rule_matches(loaded, *, kinds, source):
+def rule_matches(loaded, *, kinds, source, severity=""):
     rule = loaded.rule
     if not rule.enabled:
         return False
     if rule.event_kinds and not kinds & set(rule.event_kinds):
+        return False
+    if rule.severities and severity not in rule.severities:
         return False
     if not loaded.source_ids and not rule.tags:
         return True
@@ -77,9 +79,10 @@ def rule_matches(loaded, *, kinds, source):
     return source.pk in loaded.source_ids or bool(set(rule.tags) & set(source.tags))
 
 
-def route(rules, *, kind, dedup_key, source, every_channel):
+def route(rules, *, kind, dedup_key, source, every_channel, severity=""):
+    """`severity` is the event's own (blank when its source gives none)."""
     kinds = kinds_routing(kind, dedup_key)
-    matching = [loaded for loaded in rules if rule_matches(loaded, kinds=kinds, source=source)]
+    matching = [loaded for loaded in rules if rule_matches(loaded, kinds=kinds, source=source, severity=severity)]
     deliveries = {}
     for loaded in matching:
         for channel in every_channel if loaded.rule.all_channels else loaded.channels:

@@ -27,10 +27,8 @@ def backup_file(tmp_path):
 
 
 def file_source(path, **fields):
-    return backup_source_save(
-        BackupSource(name=fields.pop("name", "files"), path=str(path), format=Format.FILE, min_size_mb=Decimal("0.001"),
-                     **fields)
-    )
+    fields = {"name": "files", "min_size_mb": Decimal("0.001"), **fields}
+    return backup_source_save(BackupSource(path=str(path), format=Format.FILE, **fields))
 
 
 def events(kind=None):
@@ -47,28 +45,48 @@ def test_a_source_is_registered_for_alert_rules_and_forgotten_on_delete(backup_f
 
 
 def test_a_failure_opens_an_incident_and_a_good_run_resolves_it(backup_file):
-    source = file_source(backup_file)
-    os.utime(backup_file, (time.time() - 48 * 3600,) * 2)
+    source = file_source(backup_file, min_size_mb=Decimal("1"))
     assert backup_verify_now(source).status == Status.FAILURE
     failed = events("backup_failed")
     assert len(failed) == 1 and failed[0].dedup_key == f"backup:{source.pk}"
-    assert "2.0 days old" in failed[0].summary
+    assert "under the minimum" in failed[0].summary
     incident = Incident.objects.get(source_key=f"backup:{source.pk}")
     assert incident.status != Incident.Status.RESOLVED
 
-    os.utime(backup_file, None)
+    BackupSource.objects.filter(pk=source.pk).update(min_size_mb=Decimal("0.001"))
     assert backup_verify_now(source).status == Status.SUCCESS
-    assert [event.kind for event in events()] == ["backup_failed", "backup_succeeded"]
+    assert [event.kind for event in events()] == ["backup_failed", "backup_succeeded", "backup_verified"]
     incident.refresh_from_db()
     assert incident.status == Incident.Status.RESOLVED
 
 
-def test_good_runs_and_warnings_alone_send_nothing(backup_file):
+def test_a_backup_that_is_only_too_old_is_stale_not_failed(backup_file):
+    """The guide's tiers: "backup older than 24 hours" is a warning, "verification failed" critical."""
+    source = file_source(backup_file)
+    os.utime(backup_file, (time.time() - 48 * 3600,) * 2)
+    assert backup_verify_now(source).status == Status.FAILURE
+    assert [event.kind for event in events()] == ["backup_stale"]
+    assert "is too old" in events()[0].summary and "2.0 days old" in events()[0].summary
+    assert events()[0].dedup_key == f"backup:{source.pk}"
+    assert sweep_stale(now=timezone.now() + timedelta(days=3)) == []  # this spell was told already
+
+    backup_file.write_bytes(b"x" * 10)  # old and too small: broken, not only old
+    os.utime(backup_file, (time.time() - 48 * 3600,) * 2)
+    backup_verify_now(source)
+    assert events()[-1].kind == "backup_failed"
+
+
+def test_a_passing_run_is_the_daily_verified_line_and_its_warnings_a_warning(backup_file):
     source = file_source(backup_file)
     backup_verify_now(source)
+    assert [event.kind for event in events()] == ["backup_verified"]
+    assert events()[0].summary.startswith("📦 Backup files verified: ")
     backup_file.write_bytes(b"x" * 2000)  # less than half: a warning
     assert backup_verify_now(source).status == Status.WARNING
-    assert events() == []
+    assert [event.kind for event in events()] == ["backup_verified", "backup_verified", "backup_warning"]
+    assert "verified with 1 warning:" in events()[1].summary
+    assert "less than half of the last good backup" in events()[2].summary
+    assert not Incident.objects.exists()
 
 
 def test_the_dispatcher_claims_each_due_source_once(backup_file):
@@ -113,7 +131,7 @@ def test_a_source_without_a_good_run_raises_backup_stale_once(backup_file):
                                 "one was due by 2025-03-02 07:00 UTC")
     # A good run ends the spell and resolves the incident; the next spell raises again.
     backup_verify_now(source)
-    assert [event.kind for event in events()] == ["backup_stale", "backup_succeeded"]
+    assert [event.kind for event in events()] == ["backup_stale", "backup_succeeded", "backup_verified"]
     assert not Incident.objects.exclude(status=Incident.Status.RESOLVED).exists()
     source.refresh_from_db()
     assert sweep_stale(now=source.last_good_at + timedelta(days=2)) == ["files"]

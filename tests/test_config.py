@@ -554,8 +554,8 @@ def test_export_then_apply_changes_nothing(with_secrets, write):
     make("nightly", kind="heartbeat", period=86400, grace=1800, paused=True)
     before = snapshot()
 
-    # 5 monitors and the default alert rule, which export writes too
-    assert apply(write(export()), "--prune") == ["No changes (6 unchanged)."]
+    # 5 monitors and the 6 shipped alert rules (the tiers), which export writes too
+    assert apply(write(export()), "--prune") == ["No changes (11 unchanged)."]
     assert snapshot() == before
 
 
@@ -566,8 +566,8 @@ def test_an_export_rebuilds_the_same_monitors_in_an_empty_database(db, write):
     first = export()
     Monitor.objects.all().delete()
 
-    # the default alert rule is there already
-    assert apply(write(first))[-1] == "3 created, 0 updated, 0 deleted, 1 unchanged."
+    # the 6 shipped alert rules are there already
+    assert apply(write(first))[-1] == "3 created, 0 updated, 0 deleted, 6 unchanged."
     assert export() == first
     assert Monitor.objects.get(name="nightly").ping_url == ping_url, "cron jobs keep pinging the same URL"
 

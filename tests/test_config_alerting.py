@@ -1,5 +1,6 @@
 """Config as code for alerting: `channels:`, `alert_rules:` and a monitor's `channels:` key."""
 
+from importlib import import_module
 
 import pytest
 import yaml
@@ -14,7 +15,9 @@ from tests.test_config import apply, apply_fails, export, write  # noqa: F401  (
 HOOK = "http://127.0.0.1:9/hooks/T000-Secret-4711"
 SIGNING = "sign-Secret-0815"
 TOKEN = "xoxb-Secret-2342"
-DEFAULT_RULE = "Monitors down and up"
+# The rules a fresh install ships (the alert tiers, incidents migration 0009).
+SHIPPED = sorted(rule["name"] for rule in import_module("incidents.migrations.0009_shipped_tier_rules").TIER_RULES)
+KEPT = f"{len(SHIPPED)} not in the file kept (--prune deletes them)."
 KNOWN = ", ".join(EVENT_KINDS)
 
 FILE = """
@@ -102,7 +105,7 @@ def test_apply_creates_channels_monitors_and_rules_naming_each_other(db, env, wr
         'created monitor "db"',
         'created alert rule "critical"',
         'created alert rule "prod digest"',
-        "6 created, 0 updated, 0 deleted, 0 unchanged. 1 not in the file kept (--prune deletes them).",
+        f"6 created, 0 updated, 0 deleted, 0 unchanged. {KEPT}",
     ]
     email = Channel.objects.get(name="ops-email")
     assert (email.kind, email.settings["recipients"]) == ("email", "oncall@example.com\nlead@example.com")
@@ -124,7 +127,7 @@ def test_applying_the_same_file_twice_changes_nothing(db, env, write):
     apply(path)
     before = snapshot()
 
-    assert apply(path)[-1] == "No changes (6 unchanged). 1 not in the file kept (--prune deletes them)."
+    assert apply(path)[-1] == f"No changes (6 unchanged). {KEPT}"
     assert snapshot() == before
 
 
@@ -238,7 +241,7 @@ def test_export_writes_channels_and_rules_in_the_file_format(db, env, write):
     }
     assert rules["prod digest"] == {"name": "prod digest", "tags": ["prod"], "all_channels": True,
                                     "delivery": "daily", "repeat_every": None}
-    assert DEFAULT_RULE in rules
+    assert set(SHIPPED) <= set(rules)
     assert not any(name.endswith("(monitor channels)") for name in rules)
     api = next(entry for entry in document["monitors"] if entry["name"] == "api")
     assert api["channels"] == ["ops-hook"]
@@ -248,7 +251,7 @@ def test_export_then_apply_changes_nothing(db, env, write):
     apply(write(FILE))
     before = snapshot()
 
-    assert apply(write(export()), "--prune") == ["No changes (7 unchanged)."]
+    assert apply(write(export()), "--prune") == [f"No changes ({6 + len(SHIPPED)} unchanged)."]
     assert snapshot() == before
 
 
@@ -262,7 +265,7 @@ def test_an_export_rebuilds_channels_and_rules_in_an_empty_database(db, env, wri
     rebuilt = first.replace("  kind: webhook\n", "  kind: webhook\n  url: ${VIGIL_TEST_HOOK}\n"
                                                   "  signing_secret: ${VIGIL_TEST_SIGNING}\n")
 
-    assert apply(write(rebuilt))[-1] == "7 created, 0 updated, 0 deleted, 0 unchanged."
+    assert apply(write(rebuilt))[-1] == f"{6 + len(SHIPPED)} created, 0 updated, 0 deleted, 0 unchanged."
     assert export() == first
     assert names(rule_named("api (monitor channels)").channels) == ["ops-hook"]
 
@@ -400,19 +403,19 @@ def test_prune_deletes_channels_and_rules_the_file_no_longer_names(db, env, writ
 
     assert output == [
         'deleted channel "ops-email"',
-        f'deleted alert rule "{DEFAULT_RULE}"',
+        *(f'deleted alert rule "{name}"' for name in SHIPPED),
         'deleted alert rule "critical"',
         'deleted alert rule "prod digest"',
-        "0 created, 0 updated, 4 deleted, 3 unchanged.",
+        f"0 created, 0 updated, {3 + len(SHIPPED)} deleted, 3 unchanged.",
     ]
     assert list(AlertRule.objects.values_list("name", flat=True)) == ["api (monitor channels)"]
 
 
-def test_without_prune_the_default_rule_is_kept(db, write):
+def test_without_prune_the_shipped_rules_are_kept(db, write):
     output = apply(write("alert_rules: [{name: r, all_channels: true}]"))
 
-    assert output[-1] == "1 created, 0 updated, 0 deleted, 0 unchanged. 1 not in the file kept (--prune deletes them)."
-    assert AlertRule.objects.filter(name=DEFAULT_RULE).exists()
+    assert output[-1] == f"1 created, 0 updated, 0 deleted, 0 unchanged. {KEPT}"
+    assert AlertRule.objects.filter(name__in=SHIPPED).count() == len(SHIPPED)
 
 
 # A monitor's channels: key -----------------------------------------------------------------------

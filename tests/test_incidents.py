@@ -54,7 +54,7 @@ def test_a_problem_opens_an_incident_and_tells_every_enabled_channel_once(channe
     assert (incident.ref, incident.title, incident.severity, incident.status) == (
         f"INC-{year}-001", "api is down", "P1", "investigating",
     )
-    assert list(incident.rules.values_list("name", flat=True)) == ["Monitors down and up"]
+    assert list(incident.rules.values_list("name", flat=True)) == ["Critical: immediately"]
     rows = Notification.objects.order_by("channel__name")
     assert [(row.channel.name, row.kind, row.delivery) for row in rows] == [
         ("mail", "problem", "immediate"), ("slack", "problem", "immediate"),
@@ -145,8 +145,9 @@ def test_hourly_rows_are_due_on_the_hour(channels):
 
 
 def test_the_end_of_a_slowness_does_not_go_to_the_down_and_up_rule(channels):
+    """It goes where the slowness went: the shipped Warning tier's hourly summary."""
     send(event("monitor_up", dedup="monitor:1:degraded", summary="api is back up"))
-    assert not Notification.objects.exists()
+    assert {row.delivery for row in Notification.objects.all()} == {"hourly"}
     assert not Incident.objects.exists()
 
 

@@ -206,8 +206,8 @@ def test_export_then_apply_changes_nothing(db, write):
     apply(write(FILE))
     before = snapshot()
 
-    # 2 monitors, 3 windows and the default alert rule, which export writes too
-    assert apply(write(export()), "--prune") == ["No changes (6 unchanged)."]
+    # 2 monitors, 3 windows and the 6 shipped alert rules (the tiers), which export writes too
+    assert apply(write(export()), "--prune") == ["No changes (11 unchanged)."]
     assert snapshot() == before
 
 
@@ -218,8 +218,8 @@ def test_an_export_rebuilds_the_same_windows_in_an_empty_database(db, write):
     Monitor.objects.all().delete()
     Tag.objects.all().delete()
 
-    # the default alert rule is there already
-    assert apply(write(first))[-1] == "5 created, 0 updated, 0 deleted, 1 unchanged."
+    # the 6 shipped alert rules are there already
+    assert apply(write(first))[-1] == "5 created, 0 updated, 0 deleted, 6 unchanged."
     assert export() == first
     assert names(window("sunday-backups").tags) == ["backups", "prod"]
 

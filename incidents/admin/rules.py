@@ -6,7 +6,7 @@ from django.contrib import admin
 from core.permissions import SuperAdminOnly
 from incidents.admin.fields import TagsField
 from incidents.events import EVENT_KINDS
-from incidents.models import AlertRule
+from incidents.models import AlertRule, Severity
 
 
 class AlertRuleForm(forms.ModelForm):
@@ -15,6 +15,13 @@ class AlertRuleForm(forms.ModelForm):
         widget=forms.CheckboxSelectMultiple,
         required=False,
         help_text="None ticked: every kind. A rule routing down, up or heartbeat missed also routes flapping notices.",
+    )
+    severities = forms.MultipleChoiceField(
+        choices=Severity.choices,
+        widget=forms.CheckboxSelectMultiple,
+        required=False,
+        help_text="None ticked: every event. Ticked: only events that come with one of these severities "
+        "(app events from the events API do; a monitor's events carry the monitor's).",
     )
     runbook_url = forms.URLField(required=False, max_length=500, assume_scheme="https")
     tags = TagsField(
@@ -35,12 +42,12 @@ class AlertRuleForm(forms.ModelForm):
 @admin.register(AlertRule)
 class AlertRuleAdmin(SuperAdminOnly, admin.ModelAdmin):
     form = AlertRuleForm
-    list_display = ["name", "enabled", "kinds", "delivery", "severity", "all_channels"]
+    list_display = ["name", "enabled", "kinds", "event_severities", "delivery", "severity", "all_channels"]
     list_filter = ["enabled", "delivery", "severity"]
     search_fields = ["name"]
     filter_horizontal = ["sources", "channels", "escalation_channels"]
     fieldsets = [
-        (None, {"fields": ["name", "enabled", "event_kinds"]}),
+        (None, {"fields": ["name", "enabled", "event_kinds", "severities"]}),
         ("Which sources", {"fields": ["sources", "tags"]}),
         ("Where and how soon", {"fields": ["severity", "channels", "all_channels", "delivery", "runbook_url"]}),
         ("Nobody acknowledged", {"fields": ["escalate_after", "escalation_channels", "repeat_every"]}),
@@ -49,3 +56,7 @@ class AlertRuleAdmin(SuperAdminOnly, admin.ModelAdmin):
     @admin.display(description="Event kinds")
     def kinds(self, obj):
         return ", ".join(obj.event_kinds) or "every kind"
+
+    @admin.display(description="Severities")
+    def event_severities(self, obj):
+        return ", ".join(sorted(obj.severities)) or "any"

@@ -34,7 +34,7 @@ def to_columns(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("incidents", "0007_seed_runbooks")]
+    dependencies = [("incidents", "0009_shipped_tier_rules")]
 
     operations = [
         migrations.AddField(

@@ -1,7 +1,8 @@
 """`manage.py verify_backups [NAME …]`: verify backup sources now, in this process.
 
 Prints a report per source; exits 1 when any verification failed. Runs are recorded and
-alert exactly as scheduled ones do.
+alert exactly as scheduled ones do. Disabled sources (`enabled: false`) are skipped, and
+the command says so.
 """
 
 from django.core.management.base import BaseCommand, CommandError
@@ -19,15 +20,20 @@ class Command(BaseCommand):
 
     def handle(self, *, names, **options):
         sources = self._sources(names)
-        failed = 0
+        failed = skipped = 0
         for source in sources:
+            if not source.enabled:
+                self.stdout.write(f"{source.name}: skipped, disabled (enabled: false)")
+                skipped += 1
+                continue
             run = backup_verify_now(source)
             if run is None:
                 self.stdout.write(f"{source.name}: skipped, another verification of it is running")
                 continue
             self.stdout.write(run_report(source, run))
             failed += run.status == Status.FAILURE
-        self.stdout.write(f"{len(sources)} source(s) verified, {failed} failed.")
+        disabled = f" {skipped} disabled source(s) skipped." if skipped else ""
+        self.stdout.write(f"{len(sources) - skipped} source(s) verified, {failed} failed.{disabled}")
         if failed:
             raise SystemExit(1)
 
