@@ -110,11 +110,11 @@ def test_a_file_that_cannot_be_read_is_a_failed_run_with_the_reason(tmp_path, sl
 
 
 def test_a_verifier_crash_is_a_failed_run_with_the_reason(tmp_path, slack, settings):
-    """A source whose `source_database_url` is no PostgreSQL URL made the restore step raise
-    (a ValueError nobody caught): the run was lost and nobody heard of it."""
-    settings.BACKUP_RESTORE_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/postgres"
+    """A restore server setting that is no PostgreSQL URL made the restore step raise (a
+    ValueError nobody caught): the run was lost and nobody heard of it."""
+    settings.BACKUP_RESTORE_DATABASE_URL = "mysql://root@127.0.0.1:3306/mysql"
     (tmp_path / "app.sql").write_bytes(SQL_DUMP)
-    source = make_source(tmp_path / "app.sql", format=Format.SQL, source_database_url="mysql://app@db/app")
+    source = make_source(tmp_path / "app.sql", format=Format.SQL)
     backup_verify_now(source)
     run = assert_failed_and_alerted(source, slack, "the verifier crashed: ValueError: not a PostgreSQL URL")
     assert [check["name"] for check in run.verification_details][-1] == "restore"
