@@ -62,8 +62,8 @@ def test_the_dashboard_refreshes_itself(page_as, superadmin, settings):
     checks(monitor, ok=True, minutes=5)
     page = page_as(superadmin)
     page.goto("/dashboard/monitoring/")
-    assert page.locator("header.site nav").inner_text().split()[:5] == [
-        "Status", "Internal", "status", "Incidents", "Dashboard"]
+    assert page.locator("header.site nav").inner_text().split()[:6] == [
+        "Status", "Internal", "status", "Incidents", "Runbooks", "Dashboard"]
     panels = page.locator("#dash-panels")
     assert "Billing DB" in panels.inner_text() and "1 up" in panels.inner_text()
     page.evaluate("window.notReloaded = true")
