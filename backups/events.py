@@ -1,18 +1,31 @@
 """The events a backup source hands to incidents. One dedup key per source (`backup:<id>`),
 so a failure and a stale spell share one incident, and a good run resolves it.
 
-Which tier each kind is sent at is the alert rules' business (the shipped tiers: a failure
-is critical, a stale backup and a passing run's warnings are warnings, a passing run is the
-daily summary's "📦 verified" line); the notices of a passing run have keys of their own,
-so they never join an incident.
+Each kind declares its tier (the shipped alert rules send at it: a failure is critical, a
+stale backup and a passing run's warnings are warnings, a passing run is the daily
+summary's "📦 verified" line); the notices of a passing run have keys of their own, so
+they never join an incident.
 """
 
 from backups.checks import FAILED
 from backups.models import Status
+from incidents.event_kinds import NOTICE, PROBLEM, RECOVERY, EventKind, declare
 from incidents.events import NewEvent
+
+BACKUP_KINDS = (
+    EventKind("backup_failed", role=PROBLEM, tier="critical"),
+    EventKind("backup_stale", role=PROBLEM, tier="warning"),
+    EventKind("backup_succeeded", role=RECOVERY, tier="critical", recovers=("backup_failed", "backup_stale")),
+    EventKind("backup_warning", role=NOTICE, tier="warning"),
+    EventKind("backup_verified", role=NOTICE, tier="info"),
+)
 
 # Checks whose failure alone means "too old", not "broken": a stale backup, not a failed one.
 AGE_CHECKS = {"recent"}
+
+
+def declare_kinds():
+    declare(*BACKUP_KINDS)
 
 
 def failed_event(source, run):

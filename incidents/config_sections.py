@@ -21,7 +21,7 @@ from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
 from incidents.channels import KINDS, secret_names, setting_fields
-from incidents.events import EVENT_KINDS
+from incidents.event_kinds import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Severity, Source
 
 MONITOR_RULE_SUFFIX = " (monitor channels)"
@@ -102,7 +102,7 @@ def _event_kinds(value):
     kinds = v.string_list(value)
     unknown = [kind for kind in kinds if kind not in EVENT_KINDS]
     if unknown:
-        raise ValueError(f"unknown event kinds: {', '.join(unknown)} (known: {', '.join(EVENT_KINDS)})")
+        raise ValueError(f"unknown event kinds: {', '.join(unknown)} (known: {', '.join(EVENT_KINDS.names())})")
     return kinds
 
 

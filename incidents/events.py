@@ -12,42 +12,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from incidents import lifecycle, oncall, outbox, routing, runbooks
+from incidents.event_kinds import ACKNOWLEDGE, CHANGE, EVENT_KINDS, NOTICE, PROBLEM, RECOVERY
 from incidents.messages import event_payload
-from incidents.models import Event, Incident, Notification, Severity, Source, TimelineEntry
-
-EVENT_KINDS = [
-    "monitor_down",
-    "monitor_up",
-    "monitor_degraded",
-    "certificate_expiring",
-    "heartbeat_missed",
-    "backup_failed",
-    "backup_succeeded",
-    "backup_stale",
-    "backup_verified",
-    "backup_warning",
-    "error_rate",
-    "error_rate_normal",
-    "external",
-    "monitor_flapping",
-    "monitor_flapping_stopped",
-    "slo_burn",
-    "slo_burn_stopped",
-]
-PROBLEM_KINDS = {
-    "monitor_down", "heartbeat_missed", "backup_failed", "backup_stale", "error_rate", "monitor_flapping", "slo_burn",
-}
-
-PROBLEM, RECOVERY, ACKNOWLEDGE, NOTICE = "problem", "recovery", "acknowledge", "notice"
-
-
-def declare_event_kinds(*, problems=()):
-    """A source declares the kinds it emits, next to its own code, when its app starts:
-    here, so far, kinds that open an incident (`problems`)."""
-    for kind in problems:
-        if kind not in EVENT_KINDS:
-            EVENT_KINDS.append(kind)
-        PROBLEM_KINDS.add(kind)
+from incidents.models import Event, Incident, Notification, Source, TimelineEntry
 
 
 @dataclass(frozen=True)
@@ -64,9 +31,9 @@ class NewEvent:
 def receive_events(events):
     """Record events and act on them. Call it inside the transaction of the change that
     caused them, so an event (and what it sends) exists exactly when its cause does."""
-    unknown = {event.kind for event in events} - set(EVENT_KINDS)
+    unknown = EVENT_KINDS.unknown(event.kind for event in events)
     if unknown:
-        raise ValueError(f"unknown event kinds: {', '.join(sorted(unknown))}")
+        raise ValueError(f"unknown event kinds: {', '.join(unknown)} (no source declared them)")
     rows = Event.objects.bulk_create(
         Event(
             kind=event.kind,
@@ -85,33 +52,9 @@ def receive_events(events):
 
 
 def role_of(event):
-    """What an event does to incidents: open (problem), resolve (recovery), acknowledge, or
-    nothing (notice). While a monitor flaps, its up does not resolve."""
-    details = event.details or {}
-    if event.kind == "external":
-        action = details.get("action")
-        if action == "trigger":
-            return NOTICE if event.severity == Severity.P3 else PROBLEM
-        return {"resolve": RECOVERY, "acknowledge": ACKNOWLEDGE}.get(action, NOTICE)
-    if event.kind in PROBLEM_KINDS:
-        return PROBLEM
-    if event.kind == "monitor_up" and not event.dedup_key.endswith(":degraded"):
-        return NOTICE if details.get("flapping") else RECOVERY
-    if event.kind in ("backup_succeeded", "slo_burn_stopped", "error_rate_normal"):
-        return RECOVERY
-    if event.kind == "monitor_flapping_stopped" and details.get("status") != "down":
-        return RECOVERY
-    return NOTICE
-
-
-def is_change(event):
-    """A change event of an app (`/v2/change/enqueue`): a notice, noted on its source's incidents."""
-    return event.kind == "external" and (event.details or {}).get("action") == "change"
-
-
-def is_silent(event):
-    """A flapping monitor's own down and up are recorded, not sent: its flapping notices replace them."""
-    return bool((event.details or {}).get("flapping"))
+    """What an event does to incidents, as its kind declares: open (problem), resolve
+    (recovery), acknowledge, or nothing (notice, change)."""
+    return EVENT_KINDS[event.kind].role_of(event)
 
 
 @dataclass
@@ -153,11 +96,12 @@ class _Batch:
             every_channel=self.every_channel,
             severity=event.severity,
         )
-        plan = _Plan(event, route, routing.severity_of(event, route))
-        {PROBLEM: self._problem, RECOVERY: self._recovery, ACKNOWLEDGE: self._acknowledge, NOTICE: self._notice}[
-            role_of(event)
-        ](plan)
-        if is_silent(event):
+        kind = EVENT_KINDS[event.kind]
+        plan = _Plan(event, route, routing.severity_of(event, route, default=kind.severity))
+        handlers = {PROBLEM: self._problem, RECOVERY: self._recovery, ACKNOWLEDGE: self._acknowledge,
+                    NOTICE: self._notice, CHANGE: self._notice}
+        handlers[kind.role_of(event)](plan)
+        if kind.silence_reason(event):
             plan.notify = ""
         return plan
 
@@ -167,17 +111,18 @@ class _Batch:
         if plan.slot is None:
             plan.slot = self.store.open(event, title=event.summary, severity=plan.severity)
             plan.entry, plan.notify = TimelineEntry.Kind.OPENED, Notification.Kind.PROBLEM
-        elif event.kind == "monitor_flapping":
+        elif EVENT_KINDS[event.kind].notice_when_joining:
             plan.notify = Notification.Kind.NOTICE
 
     def _recovery(self, plan):
-        """An app's resolve with no open incident is ignored (as PagerDuty does); a monitor's
-        up is still announced, since its down may have been sent before any incident existed."""
+        """A recovery with no open incident is still announced (a monitor's down may have been
+        sent before any incident existed), unless its kind says it needs one (an app's resolve
+        is ignored, as PagerDuty does)."""
         plan.slot = self.store.get(plan.event.dedup_key)
         if plan.slot is not None:
             self.store.resolve(plan.slot, at=plan.event.occurred_at)
             plan.entry, plan.resolves = TimelineEntry.Kind.RESOLVED, True
-        if plan.slot is not None or plan.event.kind != "external":
+        if plan.slot is not None or not EVENT_KINDS[plan.event.kind].recovery_needs_incident:
             plan.notify = Notification.Kind.RECOVERY
 
     def _acknowledge(self, plan):
@@ -232,7 +177,7 @@ class _Batch:
         """A change (a deploy, a flag flipped) goes on the timeline of every open incident of
         its source, so whoever works on one sees what changed. One query, only when a batch
         holds changes."""
-        changes = [plan.event for plan in plans if is_change(plan.event)]
+        changes = [plan.event for plan in plans if role_of(plan.event) == CHANGE]
         if not changes:
             return []
         open_incidents = (
@@ -255,5 +200,6 @@ def _timeline_text(event, entry):
         TimelineEntry.Kind.RESOLVED: "Resolved: ",
         TimelineEntry.Kind.ACKNOWLEDGED: "Acknowledged via events API: ",
     }.get(entry, "")
-    suffix = " (flapping; not sent)" if (event.details or {}).get("flapping") else ""
+    reason = EVENT_KINDS[event.kind].silence_reason(event)
+    suffix = f" ({reason}; not sent)" if reason else ""
     return f"{prefix}{event.summary}{suffix}"

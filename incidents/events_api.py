@@ -32,6 +32,7 @@ from rest_framework.views import APIView
 from core.client_ip import client_ip
 from core.permissions import IsAnyone
 from core.rate_limits import wait_seconds
+from incidents.event_kinds import ACKNOWLEDGE, CHANGE, NOTICE, PROBLEM, RECOVERY, EventKind
 from incidents.events import NewEvent, receive_events
 from incidents.models import Severity, Source
 
@@ -41,7 +42,25 @@ UNSTORABLE_CHARACTERS = re.compile("[\x00\ud800-\udfff]")
 ACTIONS = ("trigger", "acknowledge", "resolve")
 SEVERITIES = {"critical": Severity.P0, "error": Severity.P1, "warning": Severity.P2, "info": Severity.P3}
 DONE = {"trigger": "triggered", "acknowledge": "acknowledged", "resolve": "resolved"}
+TIERS = {Severity.P0: "critical", Severity.P1: "warning", Severity.P2: "warning", Severity.P3: "info"}
 LIMITS = {"dedup_key": 255, "summary": 1024, "source": 255, "component": 255, "group": 255, "class": 255}
+
+
+def app_event_role(event):
+    """An app's trigger opens an incident (an info one only tells), its acknowledge and
+    resolve act on it, its change (`/v2/change/enqueue`) is noted on its source's incidents."""
+    action = (event.details or {}).get("action")
+    if action == "trigger":
+        return NOTICE if event.severity == Severity.P3 else PROBLEM
+    return {"resolve": RECOVERY, "acknowledge": ACKNOWLEDGE, "change": CHANGE}.get(action, NOTICE)
+
+
+# The apps' events: tiered by the severity they come with; a resolve for no open incident
+# is ignored, as PagerDuty does.
+EXTERNAL = EventKind(
+    "external", role=app_event_role, tier=TIERS.get,
+    recovers=("external",), recovery_needs_incident=True,
+)
 
 
 class Invalid(Exception):
@@ -316,7 +335,7 @@ def new_event(source, event, dedup_key):
     }
     details.update({name: payload[name] for name in ("component", "group", "class", "timestamp") if payload.get(name)})
     return NewEvent(
-        kind="external",
+        kind=EXTERNAL.name,
         source_key=source.key,
         severity=SEVERITIES.get(payload.get("severity"), ""),
         summary=payload.get("summary") or f"{source.name}: {DONE[event.action]}",

@@ -3,6 +3,7 @@
 from dataclasses import asdict, dataclass, replace
 
 from core.durations import human_duration
+from incidents.event_kinds import EVENT_KINDS
 from incidents.links import ack_url, incident_url, postmortem_url
 
 
@@ -40,35 +41,17 @@ def problem_seconds(event, incident):
     return int(measured) if isinstance(measured, (int, float)) else None
 
 
-def event_status(event):
-    if event.kind == "monitor_flapping":
-        return "flapping"
-    details = event.details
-    return str(details.get("to") or details.get("status") or "")
-
-
-def event_title(event, duration):
-    if duration is not None and event.kind == "monitor_up":
-        return f"{event.summary} after {human_duration(duration)}"
-    return event.summary
-
-
-def event_text(event, duration):
-    detail = str(event.details.get("detail") or "")
-    if duration is not None and event.kind != "monitor_up":
-        return " ".join(filter(None, [detail, f"It lasted {human_duration(duration)}."]))
-    return detail
-
-
 def event_payload(event, *, severity, source_name, incident, runbook_url, recovery):
+    """The message of an event, read as its kind declares."""
     duration = problem_seconds(event, incident) if recovery else None
+    declared = EVENT_KINDS[event.kind]
     return Payload(
-        title=event_title(event, duration),
-        text=event_text(event, duration),
+        title=declared.title(event, duration),
+        text=declared.text(event, duration),
         severity=severity,
         kind=event.kind,
         source=source_name,
-        status=event_status(event),
+        status=declared.status(event),
         duration_seconds=duration,
         **incident_links(incident),
         runbook_url=runbook_url,

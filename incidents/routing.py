@@ -8,13 +8,11 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from incidents.event_kinds import EVENT_KINDS
 from incidents.models import DEFAULT_SEVERITY, AlertRule, Channel
 
 Delivery = AlertRule.Delivery
 URGENCY = {Delivery.IMMEDIATE: 0, Delivery.HOURLY: 1, Delivery.DAILY: 2}
-# A rule that routes a monitor's down and up also routes the flapping notices that replace them.
-FLAPPING_KINDS = ("monitor_flapping", "monitor_flapping_stopped")
-FLAPPING_ROUTED_BY = ("monitor_down", "monitor_up", "heartbeat_missed")
 
 
 @dataclass(frozen=True)
@@ -52,16 +50,9 @@ def any_to_all(rules):
 
 
 def kinds_routing(kind, dedup_key=""):
-    """The event kinds a rule may name to route an event of this kind.
-
-    The end of a slowness (a `monitor_up` of the "degraded" family) goes where the
-    slowness went, not to everyone told about down and up.
-    """
-    if kind in FLAPPING_KINDS:
-        return {kind, *FLAPPING_ROUTED_BY}
-    if kind == "monitor_up" and dedup_key.endswith(":degraded"):
-        return {"monitor_degraded"}
-    return {kind}
+    """The event kinds a rule may name to route an event of this kind, as the kind declares
+    (its own name unless it says otherwise)."""
+    return EVENT_KINDS[kind].routing_kinds(dedup_key)
 
 
 def rule_matches(loaded, *, kinds, source, severity=""):
@@ -104,9 +95,9 @@ def most_urgent(current, candidate):
     return min(current, candidate, key=URGENCY.__getitem__)
 
 
-def severity_of(event, route):
-    """The event's own severity, else the rules', else the default."""
-    return event.severity or route.severity or DEFAULT_SEVERITY
+def severity_of(event, route, default=""):
+    """The event's own severity, else the rules', else its kind's default, else the portal's."""
+    return event.severity or route.severity or default or DEFAULT_SEVERITY
 
 
 def due_at(delivery, now):

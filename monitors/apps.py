@@ -6,7 +6,9 @@ class MonitorsConfig(AppConfig):
     name = "monitors"
 
     def ready(self):
+        from monitors.event_kinds import declare_kinds
         from monitors.models import Monitor
         from monitors.services import monitor_forget_source
 
         post_delete.connect(monitor_forget_source, sender=Monitor, dispatch_uid="monitors.forget_source")
+        declare_kinds()

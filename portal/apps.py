@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
 
         from portal import audit  # noqa: F401  (connects the audit log's receivers)
         from portal.schedules import install_schedules
-        from portal.sentry_issues import declare_kinds
+        from portal.sentry_event_kinds import declare_kinds
 
         # Sent once per app with models; django_q owns the Schedule table.
         post_migrate.connect(install_schedules, sender=apps.get_app_config("django_q"))

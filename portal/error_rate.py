@@ -26,6 +26,7 @@ from django.utils import timezone
 from incidents.events import NewEvent, receive_events
 from incidents.models import Incident, Source
 from incidents.sources import source_upsert
+from portal.sentry_event_kinds import ERROR_RATE, ERROR_RATE_NORMAL
 from portal.sentry_stats import SentryUnavailable, project_counts, sentry_config
 
 log = logging.getLogger(__name__)
@@ -91,7 +92,7 @@ def _event(project, count, over, now):
     minutes = project.window // 60 if project.window % 60 == 0 else project.window / 60
     figures = f"{count} errors in the last {minutes:g} min (threshold {threshold})"
     return NewEvent(
-        kind="error_rate" if over else "error_rate_normal",
+        kind=ERROR_RATE if over else ERROR_RATE_NORMAL,
         source_key=source_key(slug),
         severity="",  # the matching rule's, else the default
         summary=f"Sentry project {slug}: {'high error rate' if over else 'error rate back to normal'}, {figures}",

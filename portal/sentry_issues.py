@@ -20,19 +20,13 @@ from django.db import transaction
 from django.utils import timezone
 from requests.utils import parse_header_links
 
-from incidents.events import NewEvent, declare_event_kinds, receive_events
+from incidents.events import NewEvent, receive_events
 from portal.error_rate import register_sources, source_key
 from portal.models import KnownSentryIssues
+from portal.sentry_event_kinds import NEW_ISSUE
 from portal.sentry_stats import SentryUnavailable, get, refusal, sentry_config, sentry_session
 
 log = logging.getLogger(__name__)
-
-NEW_ISSUE = "sentry_new_issue"
-
-
-def declare_kinds():
-    """The kinds this source emits (called when the portal app starts)."""
-    declare_event_kinds(problems=[NEW_ISSUE])
 
 
 def poll_new_issues(now=None):

@@ -7,7 +7,7 @@ import yaml
 
 from incidents.channels import KINDS, secret_names
 from incidents.event_sources import event_source_create
-from incidents.events import EVENT_KINDS
+from incidents.event_kinds import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
 from monitors.models import Monitor
 from tests.test_config import apply, apply_fails, export, write  # noqa: F401  (write is a fixture)
@@ -18,7 +18,7 @@ TOKEN = "xoxb-Secret-2342"
 # The rules a fresh install ships (the alert tiers, incidents migration 0009).
 SHIPPED = sorted(rule["name"] for rule in import_module("incidents.migrations.0009_shipped_tier_rules").TIER_RULES)
 KEPT = f"{len(SHIPPED)} not in the file kept (--prune deletes them)."
-KNOWN = ", ".join(EVENT_KINDS)
+KNOWN = ", ".join(EVENT_KINDS.names())
 
 FILE = """
 channels:

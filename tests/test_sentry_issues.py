@@ -217,8 +217,8 @@ def test_two_clusters_at_once_announce_an_issue_once(sentry_api):
 def test_the_kind_is_declared_by_its_source_so_rules_can_name_it():
     from incidents.admin.rules import AlertRuleForm
     from incidents.config_sections import _event_kinds
-    from incidents.events import PROBLEM_KINDS
+    from incidents.event_kinds import EVENT_KINDS, PROBLEM
 
     assert (NEW_ISSUE, NEW_ISSUE) in AlertRuleForm.base_fields["event_kinds"].choices
     assert sorted(_event_kinds([NEW_ISSUE, "error_rate"])) == ["error_rate", NEW_ISSUE]
-    assert NEW_ISSUE in PROBLEM_KINDS  # it opens an incident
+    assert EVENT_KINDS[NEW_ISSUE].role == PROBLEM  # it opens an incident

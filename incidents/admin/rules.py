@@ -5,8 +5,19 @@ from django.contrib import admin
 
 from core.permissions import SuperAdminOnly
 from incidents.admin.fields import TagsField
-from incidents.events import EVENT_KINDS
+from incidents.event_kinds import EVENT_KINDS
 from incidents.models import AlertRule, Severity
+
+
+def kinds_help():
+    """Which kinds the rules of other kinds route too, as their sources declared."""
+    shared = [
+        f"{name} by rules naming {', '.join(sorted(others))}"
+        for name in EVENT_KINDS
+        if (others := EVENT_KINDS[name].routing_kinds() - {name})
+    ]
+    also = f" Also routed: {'; '.join(shared)}." if shared else ""
+    return f"None ticked: every kind.{also}"
 
 
 class AlertRuleForm(forms.ModelForm):
@@ -14,7 +25,6 @@ class AlertRuleForm(forms.ModelForm):
         choices=lambda: [(kind, kind) for kind in EVENT_KINDS],  # read late: sources declare kinds at start-up
         widget=forms.CheckboxSelectMultiple,
         required=False,
-        help_text="None ticked: every kind. A rule routing down, up or heartbeat missed also routes flapping notices.",
     )
     severities = forms.MultipleChoiceField(
         choices=Severity.choices,
@@ -31,6 +41,10 @@ class AlertRuleForm(forms.ModelForm):
     class Meta:
         model = AlertRule
         fields = "__all__"
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["event_kinds"].help_text = kinds_help()
 
     def clean(self):
         cleaned = super().clean()
