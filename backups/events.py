@@ -29,16 +29,7 @@ def declare_kinds():
 
 
 def failed_event(source, run):
-    problems = run.error_details.splitlines()
-    return NewEvent(
-        kind="backup_failed",
-        source_key=source.source_key,
-        severity="",  # the alert rules decide
-        summary=f"Backup {source.name} failed verification: {problems[0] if problems else 'see the log'}",
-        dedup_key=source.source_key,
-        occurred_at=run.verified_at,
-        details=_details(source, run),
-    )
+    return _run_event("backup_failed", source, run, f"Backup {source.name} failed verification: {_first_problem(run)}")
 
 
 def run_events(source, run, *, was_alerting):
@@ -59,16 +50,7 @@ def is_only_old(run):
 
 
 def stale_run_event(source, run):
-    problems = run.error_details.splitlines()
-    return NewEvent(
-        kind="backup_stale",
-        source_key=source.source_key,
-        severity="",
-        summary=f"Backup {source.name} is too old: {problems[0] if problems else 'see the log'}",
-        dedup_key=source.source_key,
-        occurred_at=run.verified_at,
-        details=_details(source, run),
-    )
+    return _run_event("backup_stale", source, run, f"Backup {source.name} is too old: {_first_problem(run)}")
 
 
 def verified_event(source, run):
@@ -76,39 +58,36 @@ def verified_event(source, run):
     age = f", {run.backup_age_hours:.1f} h old" if run.backup_age_hours is not None else ""
     warnings = len(run.error_details.splitlines())
     noted = f" with {warnings} warning{'s' if warnings > 1 else ''}" if warnings else ""
-    return NewEvent(
-        kind="backup_verified",
-        source_key=source.source_key,
-        severity="",
-        summary=f"📦 Backup {source.name} verified{noted}: {run.checks_passed} checks passed{size}{age}",
-        dedup_key=f"{source.source_key}:verified",
-        occurred_at=run.verified_at,
-        details=_details(source, run),
-    )
+    summary = f"📦 Backup {source.name} verified{noted}: {run.checks_passed} checks passed{size}{age}"
+    return _run_event("backup_verified", source, run, summary, dedup_suffix=":verified")
 
 
 def warning_event(source, run):
-    return NewEvent(
-        kind="backup_warning",
-        source_key=source.source_key,
-        severity="",
-        summary=f"Backup {source.name} passed with warnings: {'; '.join(run.error_details.splitlines())}",
-        dedup_key=f"{source.source_key}:warning",
-        occurred_at=run.verified_at,
-        details=_details(source, run),
-    )
+    summary = f"Backup {source.name} passed with warnings: {'; '.join(run.error_details.splitlines())}"
+    return _run_event("backup_warning", source, run, summary, dedup_suffix=":warning")
 
 
 def succeeded_event(source, run):
+    return _run_event("backup_succeeded", source, run, f"Backup {source.name} verified again ({run.status})")
+
+
+def _run_event(kind, source, run, summary, *, dedup_suffix=""):
+    """An event about one recorded run. Severity is left to the alert rules; problems and
+    their recovery share the source's key, notices have keys of their own."""
     return NewEvent(
-        kind="backup_succeeded",
+        kind=kind,
         source_key=source.source_key,
         severity="",
-        summary=f"Backup {source.name} verified again ({run.status})",
-        dedup_key=source.source_key,
+        summary=summary,
+        dedup_key=source.source_key + dedup_suffix,
         occurred_at=run.verified_at,
         details=_details(source, run),
     )
+
+
+def _first_problem(run):
+    problems = run.error_details.splitlines()
+    return problems[0] if problems else "see the log"
 
 
 def stale_event(source, *, since, due_by, now):
