@@ -14,7 +14,7 @@ from incidents.postmortem_markdown import postmortem_markdown
 from incidents.selectors import open_action_items
 from monitors.models import Monitor
 from monitors.services import monitor_save
-from portal import postmortem_rules
+from incidents import postmortems
 from portal.schedules import PERIODIC_JOBS
 
 pytestmark = pytest.mark.django_db
@@ -146,10 +146,10 @@ def test_who_is_expected_to_write_one():
     p2_short = incident_for(plain, "P2", minutes=5)
     p2_over_budget = incident_for(strict, "P2", minutes=10)  # 10 min > 20% of 43.2 min
     p3_within = incident_for(strict, "P3", minutes=8)  # 8 min < 8.64 min
-    assert postmortem_rules.postmortem_expected([p1, p2_short, p2_over_budget, p3_within]) == [p1, p2_over_budget]
-    assert set(postmortem_rules.postmortems_due()) == {p1, p2_over_budget}
+    assert postmortems.postmortem_expected([p1, p2_short, p2_over_budget, p3_within]) == [p1, p2_over_budget]
+    assert set(postmortems.postmortems_due()) == {p1, p2_over_budget}
     PostMortem.objects.create(incident=p1, status="published", **COMPLETE)
-    assert postmortem_rules.postmortems_due() == [p2_over_budget]
+    assert postmortems.postmortems_due() == [p2_over_budget]
 
 
 def test_the_list_names_incidents_lacking_a_post_mortem(role_clients, incident):
@@ -160,7 +160,7 @@ def test_the_list_names_incidents_lacking_a_post_mortem(role_clients, incident):
 def test_a_daily_reminder_to_the_rules_channels_until_published(incident):
     from incidents.models import Channel, Notification, TimelineEntry
 
-    assert any(job.func == "portal.postmortem_rules.remind_postmortems_due" for job in PERIODIC_JOBS)
+    assert any(job.func == "incidents.postmortems.remind_postmortems_due" for job in PERIODIC_JOBS)
     channel = Channel.objects.create(name="ops mail", kind="email", recipients="ops@example.com")
     other = incident_for(monitor("Storefront"), "P0")  # a second one due
     open_one = incident_for(monitor("Search"), "P0", resolved=False)  # still being worked on: no reminder
@@ -168,18 +168,18 @@ def test_a_daily_reminder_to_the_rules_channels_until_published(incident):
     def reminders(target):
         return Notification.objects.filter(incident=target, payload__title__startswith="Post-mortem due")
 
-    assert postmortem_rules.remind_postmortems_due() == 2
-    assert postmortem_rules.remind_postmortems_due() == 0  # once a day
+    assert postmortems.remind_postmortems_due() == 2
+    assert postmortems.remind_postmortems_due() == 0  # once a day
     (row,) = reminders(incident)
     assert row.channel == channel and row.kind == "notice" and row.payload["incident"] == incident.ref
     assert not reminders(open_one).exists()
     TimelineEntry.objects.filter(kind="reminder").update(at=timezone.now() - timedelta(days=1, minutes=1))
-    assert postmortem_rules.remind_postmortems_due() == 2  # a day later
+    assert postmortems.remind_postmortems_due() == 2  # a day later
     assert reminders(incident).count() == 2
     TimelineEntry.objects.filter(kind="reminder").update(at=timezone.now() - timedelta(days=2))
     PostMortem.objects.create(incident=incident, status="published", **COMPLETE)
     PostMortem.objects.create(incident=other, status="published", **COMPLETE)
-    assert postmortem_rules.remind_postmortems_due() == 0
+    assert postmortems.remind_postmortems_due() == 0
 
 
 def test_a_public_page_only_for_a_published_post_mortem_chosen_to_be_linked(client, incident):

@@ -1,6 +1,6 @@
 """When a post-mortem is expected: every P0 and P1, and any incident that used more than
-20% of its monitor's 30-day error budget. Here because it reads monitors and incidents
-(incidents never imports monitors); the incident pages receive it from portal.urls."""
+20% of its source's 30-day error budget. Incidents never imports monitors: an app whose
+sources have error budgets registers a lookup here (monitors does, in its AppConfig.ready)."""
 
 from datetime import timedelta
 
@@ -15,13 +15,22 @@ BUDGET_SHARE = 0.2
 BUDGET_WINDOW = timedelta(days=30)
 
 
-def error_budgets(source_keys):
-    """{monitor source key: its 30-day error budget as a duration}, for monitors with an objective."""
-    from monitors.models import Monitor
+_error_budget_lookups = []
 
-    ids = [int(key.split(":", 1)[1]) for key in source_keys if key.startswith("monitor:") and key[8:].isdigit()]
-    rows = Monitor.objects.filter(pk__in=ids, slo_target__isnull=False).values_list("pk", "slo_target")
-    return {f"monitor:{pk}": BUDGET_WINDOW * (1 - float(target) / 100) for pk, target in rows}
+
+def register_error_budgets(lookup):
+    """`lookup(source_keys)` answers {source key: its 30-day error budget as a duration} for
+    the sources it knows that have an objective."""
+    if lookup not in _error_budget_lookups:
+        _error_budget_lookups.append(lookup)
+
+
+def error_budgets(source_keys):
+    """{source key: its 30-day error budget as a duration}, from every registered lookup."""
+    budgets = {}
+    for lookup in _error_budget_lookups:
+        budgets.update(lookup(source_keys))
+    return budgets
 
 
 def postmortem_expected(incidents, now=None):
