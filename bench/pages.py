@@ -167,7 +167,7 @@ def web_application(cache=True, build_log="", pin=False):
 
     application = get_wsgi_application()
     if pin:
-        from portal import status_data
+        from portal.status import data as status_data
 
         status_data.CACHE_SECONDS = 3600  # read at call time by status_data and status_page
     if build_log:
@@ -176,7 +176,8 @@ def web_application(cache=True, build_log="", pin=False):
 
 
 def _log_builds(path):
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+    from portal.status import views as status_page
 
     def logged(what, fn):
         def wrapper(*args, **kwargs):
@@ -452,7 +453,8 @@ def count_queries(fn):
 
 
 def status_keys():
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+    from portal.status import views as status_page
 
     return [status_data.CACHE_KEY, status_page.BODY_CACHE_KEY, status_page.PAGE_CACHE_KEY, status_page.GZIP_PAGE_CACHE_KEY]
 
@@ -464,7 +466,9 @@ def status_in_process(n, *, label, parts=True):
     from django.test import Client
     from django.utils.text import compress_string
 
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+
+    from portal.status import views as status_page
 
     client = Client(HTTP_HOST=HOST)
     keys = status_keys()

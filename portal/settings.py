@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.middleware.TwoFactorMiddleware",
+    "portal.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during sign-in into its page.
@@ -198,7 +198,7 @@ CONFIG_SECTIONS = [
     "incidents.config_sections.AlertRuleSection",
     "monitors.maintenance_config.MaintenanceSection",
     "backups.config_section.BackupSourceSection",
-    "portal.config_section.SentryProjectSection",
+    "portal.sentry.config.SentryProjectSection",
 ]
 
 # Checks -----------------------------------------------------------------
@@ -316,7 +316,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 100,
-    # The public status API (portal.public_api) is throttled per client address.
+    # The public status API (portal.status.api) is throttled per client address.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("PUBLIC_API_RATE", default="60/minute")},
 }
 
@@ -376,7 +376,7 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.1)
 SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or _git_commit()
 
 if SENTRY_DSN:
-    from portal.sentry import init_sentry
+    from portal.sentry.sdk import init_sentry
 
     init_sentry(
         dsn=SENTRY_DSN,

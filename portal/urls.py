@@ -4,12 +4,18 @@ so paths and names are the same as before), the JSON API from portal.api_urls.""
 from django.contrib import admin
 from django.urls import include, path, re_path
 
-from portal import accounts, dashboard, internal, status_page
-from portal import kpi_views
+from portal.accounts import views as accounts
+
+from portal.dashboards import views as dashboard
+
+from portal.status import internal
+
+from portal.status import views as status_page
+from portal.dashboards import kpi_views
 from portal.health import health
 from portal.metrics import metrics
-from portal.public_api import PublicStatusView
-from portal.test_error import send_test_error
+from portal.status.api import PublicStatusView
+from portal.sentry.test_error import send_test_error
 
 handler404 = "portal.api_errors.not_found"
 

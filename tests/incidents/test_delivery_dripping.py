@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.delivery import send_batch
 from incidents.models import Channel, DeliveryAttempt, Notification
-from portal import sentry_stats
+from portal.sentry import stats as sentry_stats
 from tests.support.servers import HTTPTarget, drip_body
 from tests.incidents.channels.common import payload
 
@@ -39,7 +39,7 @@ def test_a_body_dripped_past_the_deadline_is_a_transient_failure(settings, dripp
 
 
 def test_the_sentry_source_reads_a_dripped_body_as_unavailable_too(settings, dripping):
-    """portal.sentry_stats reads its bodies the same way (one shared read in core.net)."""
+    """portal.sentry.stats reads its bodies the same way (one shared read in core.net)."""
     settings.SENTRY_API_TIMEOUT = 0.6
     dripping.route("/api/projects/org/web/stats/", handler=drip_body(length=60, every=0.2))
     project = sentry_stats.Project(slug="web", label="web", error_threshold=50, window=300)

@@ -15,7 +15,7 @@ from incidents.lifecycle import escalate_and_remind
 from incidents.models import AlertRule, Channel, Incident, Notification, Runbook
 from incidents.updates import postmortem_remind
 from monitors.models import Monitor
-from portal.kpi_report import send_weekly_report
+from portal.dashboards.kpi_report import send_weekly_report
 from tests.support.receivers import SlackWebhook, SMTPReceiver
 from tests.portal.test_dashboard import make_incident, make_monitor
 from tests.portal.test_kpi_report import text_of

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from incidents.delivery import send_batch
 from incidents.models import Channel, DeliveryAttempt, Notification
-from portal.kpi_report import send_weekly_report
+from portal.dashboards.kpi_report import send_weekly_report
 from tests.incidents.channels.common import payload, send, smtp  # noqa: F401 (fixture)
 
 BREAKS = ["\r", "\n", "\r\n", "\n\r", "\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r\n\r\n"]

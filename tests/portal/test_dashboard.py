@@ -13,7 +13,7 @@ from django.utils import timezone
 from incidents.models import Channel, Incident
 from monitors.history import day_of, hour_of
 from monitors.models import DailyRollup, HourlyRollup, Monitor
-from portal.sentry_stats import NOT_CONFIGURED
+from portal.sentry.stats import NOT_CONFIGURED
 
 pytestmark = pytest.mark.django_db
 

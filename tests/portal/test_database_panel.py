@@ -10,7 +10,7 @@ from django.utils import timezone
 from monitors.history import hour_of
 from monitors.models import HourlyRollup, Monitor
 from monitors.services import monitor_save, monitors_check_now
-from portal.database_panel import TREND_HOURS, trend_path
+from portal.dashboards.database_panel import TREND_HOURS, trend_path
 from tests.support.fixtures_targets import postgres_dsn  # noqa: F401 (fixture)
 from tests.portal.test_dashboard import make_monitor
 

@@ -10,7 +10,7 @@ from django.db import connection
 from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident, Source
 from portal.models import SentryProject
-from portal.error_rate import check_error_rates
+from portal.sentry.error_rate import check_error_rates
 from tests.support.receivers import SignedWebhook
 from tests.portal.test_sentry_stats import ORG, TOKEN, SentryAPI
 

@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from incidents.models import ActionItem, PostMortem
 from monitors.history import day_of
 from monitors.models import DailyRollup
-from portal.kpi_report import report_context, send_weekly_report_if_due, week_end
+from portal.dashboards.kpi_report import report_context, send_weekly_report_if_due, week_end
 from tests.support.receivers import SMTPReceiver
 from tests.portal.test_dashboard import make_incident, make_monitor
 

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from incidents.models import Source
-from portal.kpis import (
+from portal.dashboards.kpis import (
     IncidentTimes, MonitorIncidents, MonthTimes, error_rate_kpi, history, incident_times, incidents_per_monitor,
     monthly_times, response_kpi, severity_kpis, uptime_kpi,
 )

@@ -12,7 +12,7 @@ from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident
 from portal.models import KnownSentryIssues, SentryProject
 from portal.schedules import PERIODIC_JOBS
-from portal.sentry_issues import NEW_ISSUE, next_cursor, poll_new_issues
+from portal.sentry.issues import NEW_ISSUE, next_cursor, poll_new_issues
 from tests.support.receivers import SlackWebhook
 from tests.portal.test_sentry_stats import ORG, TOKEN, SentryAPI
 
@@ -164,7 +164,7 @@ def test_next_cursor_follows_sentrys_link_header():
 
 
 def test_the_poll_is_a_periodic_job_every_minute():
-    [job] = [job for job in PERIODIC_JOBS if job.func == "portal.sentry_issues.poll_new_issues"]
+    [job] = [job for job in PERIODIC_JOBS if job.func == "portal.sentry.issues.poll_new_issues"]
     assert job.minutes == 1
 
 

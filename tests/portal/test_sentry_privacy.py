@@ -13,7 +13,7 @@ import uuid
 
 import pytest
 
-from portal.sentry_scrub import scrub_own_url, scrub_text
+from portal.sentry.scrub import scrub_own_url, scrub_text
 from tests.support.processes import child_env, manage
 from tests.support.receivers import SlackWebhook
 from tests.support.servers import HTTPTarget, SentryReceiver
@@ -43,7 +43,7 @@ from incidents.channels import Message, sender_for
 from incidents.models import Channel
 from monitors.checks import run_check
 from monitors.models import Monitor
-from portal.sentry import TaskErrorReporter
+from portal.sentry.sdk import TaskErrorReporter
 
 s, seen = json.loads(os.environ["VIGIL_TEST_SCENARIO"]), {}
 

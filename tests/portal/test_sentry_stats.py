@@ -12,9 +12,9 @@ from django.core.cache import cache
 from django.template.loader import render_to_string
 from django.test import Client
 
-from portal import sentry_stats
+from portal.sentry import stats as sentry_stats
 from portal.models import SentryProject
-from portal.sentry_stats import NOT_CONFIGURED, SentryUnavailable, error_stats
+from portal.sentry.stats import NOT_CONFIGURED, SentryUnavailable, error_stats
 from tests.support.processes import child_env, manage
 from tests.support.servers import HTTPTarget, SentryReceiver
 

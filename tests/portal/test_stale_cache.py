@@ -6,7 +6,7 @@ import time
 import pytest
 from django.core.cache import cache
 
-from portal import stale_cache
+from portal.status import stale_cache
 
 KEY = "test:stale-cache"
 

@@ -30,7 +30,7 @@ from monitors.engine import record_outcomes
 from monitors.history import day_of
 from monitors.models import MaintenanceWindow, Monitor
 from monitors.services import monitor_save
-from portal.status_page import latency_path, percent_text
+from portal.status.views import latency_path, percent_text
 
 pytestmark = pytest.mark.django_db
 
@@ -464,7 +464,9 @@ def test_a_visitor_with_a_message_waiting_gets_it_and_the_shared_page_does_not(c
 
 
 def test_once_stale_the_page_is_rebuilt_by_one_request_while_the_others_get_the_last_one(client, monkeypatch):
-    from portal import stale_cache, status_data, status_page
+    from portal.status import stale_cache
+    from portal.status import data as status_data
+    from portal.status import views as status_page
 
     api = make("API")
     story(api, recent(), "u")

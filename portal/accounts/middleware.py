@@ -5,7 +5,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.http import urlencode
 
-from portal.accounts import needs_second_factor
+from portal.accounts.views import needs_second_factor
 
 OPEN_PATHS = ("/accounts/two-factor/", "/accounts/logout/", "/static/")
 

@@ -3,7 +3,7 @@
 import sentry_sdk
 from sentry_sdk.integrations.django import DjangoIntegration
 
-from portal.sentry_scrub import scrub_breadcrumb, scrub_event
+from portal.sentry.scrub import scrub_breadcrumb, scrub_event
 
 
 def init_sentry(*, dsn, environment, release, traces_sample_rate):
@@ -18,7 +18,7 @@ def init_sentry(*, dsn, environment, release, traces_sample_rate):
         # bodies and in local variables, and Sentry's scrubbing knows neither name.
         include_local_variables=False,
         max_request_body_size="never",
-        # URLs, ping UUIDs, tokens and authenticating headers (see portal.sentry_scrub).
+        # URLs, ping UUIDs, tokens and authenticating headers (see portal.sentry.scrub).
         before_breadcrumb=scrub_breadcrumb,
         before_send=scrub_event,
         before_send_transaction=scrub_event,

@@ -1,5 +1,5 @@
 """GET /api/monitoring/public-status: the public status page's data, for anyone, and
-nothing more (see `portal.status_data`). The serializers render the answer and describe
+nothing more (see `portal.status.data`). The serializers render the answer and describe
 it in the OpenAPI schema."""
 
 from drf_spectacular.utils import extend_schema
@@ -12,8 +12,8 @@ from rest_framework.views import APIView
 from core.permissions import IsAnyone
 from incidents.models import Incident
 from portal.client_ip import client_ip
-from portal.monitoring_api import guide_uptime, whole_ms
-from portal.status_data import OVERALL_ORDER, STATE_WORDS, public_status
+from portal.dashboards.api import guide_uptime, whole_ms
+from portal.status.data import OVERALL_ORDER, STATE_WORDS, public_status
 
 # Plain strings with their values listed, not enums: other answers in the schema already
 # name enums "status" and "overall_status" with other choices.

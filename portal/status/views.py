@@ -1,5 +1,5 @@
 """The public status page, its Atom feed and the status badges, all drawn from
-`portal.status_data.public_status` (names and states only).
+`portal.status.data.public_status` (names and states only).
 
 The page's body is rendered once per data build and shared by everyone; the frame around
 it (nav, system banner) is each visitor's own. Anonymous visitors, whose frame is the
@@ -31,7 +31,8 @@ from django.utils.text import compress_string
 from django.views.decorators.http import require_safe
 
 from core.permissions import public
-from portal import stale_cache, status_data
+from portal.status import stale_cache
+from portal.status import data as status_data
 
 # Versioned: a release that changes what they hold must not read an older one's.
 BODY_CACHE_KEY = "vigil:status:body:2"

@@ -1,6 +1,6 @@
 """Error-rate alerts from Sentry: every minute, each project's errors over its window are
 counted (Sentry's 10-second buckets, its finest); at or above its error threshold the
-project is "over". Each project has its own rule (`portal.sentry_stats.Project`: a
+project is "over". Each project has its own rule (`portal.sentry.stats.Project`: a
 SentryProject row, or SENTRY_ERROR_THRESHOLD and SENTRY_ERROR_WINDOW_MINUTES for the
 SENTRY_PROJECTS).
 
@@ -26,7 +26,7 @@ from django.utils import timezone
 from incidents.events import NewEvent, receive_events
 from incidents.models import Incident, Source
 from incidents.sources import source_upsert
-from portal.sentry_stats import SentryUnavailable, project_counts, sentry_config
+from portal.sentry.stats import SentryUnavailable, project_counts, sentry_config
 
 log = logging.getLogger(__name__)
 

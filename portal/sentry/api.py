@@ -11,7 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.permissions import IsSuperAdmin
-from portal.sentry_stats import SentryUnavailable, error_stats
+from portal.sentry.stats import SentryUnavailable, error_stats
 
 
 class ProjectErrorsSerializer(serializers.Serializer):

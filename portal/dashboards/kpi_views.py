@@ -10,7 +10,7 @@ from django.views.decorators.cache import never_cache
 from core.csv_export import csv_response
 from core.permissions import role_required
 from core.roles import Role
-from portal import kpis
+from portal.dashboards import kpis
 
 MONTH_HEADER = ["month", "severity", "incidents", "mtta_seconds", "mttr_seconds", "ack_breaches", "resolve_breaches"]
 MONITOR_HEADER = ["monitor", "source_key", "incidents_last_30_days", "incidents_last_12_months"]

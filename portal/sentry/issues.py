@@ -21,9 +21,9 @@ from django.utils import timezone
 from requests.utils import parse_header_links
 
 from incidents.events import NewEvent, declare_event_kinds, receive_events
-from portal.error_rate import register_sources, source_key
+from portal.sentry.error_rate import register_sources, source_key
 from portal.models import KnownSentryIssues
-from portal.sentry_stats import SentryUnavailable, get, refusal, sentry_config, sentry_session
+from portal.sentry.stats import SentryUnavailable, get, refusal, sentry_config, sentry_session
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,8 @@ from incidents.models import Incident
 from incidents.selectors import open_action_items
 from monitors.models import Monitor
 from monitors.uptime import EMPTY, objective, summaries
-from portal import dashboard_data, kpis
+from portal.dashboards import data as dashboard_data
+from portal.dashboards import kpis
 from portal.models import WeeklyReport
 
 log = logging.getLogger(__name__)

@@ -12,9 +12,9 @@ from core.roles import Role
 from incidents.oncall import on_call_summary
 from incidents.selectors import open_action_items
 from monitors.models import Status
-from portal import dashboard_data as data
-from portal import kpis
-from portal.database_panel import database_rows
+from portal.dashboards import data
+from portal.dashboards import kpis
+from portal.dashboards.database_panel import database_rows
 
 RECENT_INCIDENTS_SHOWN = 10
 ACTION_ITEMS_SHOWN = 20

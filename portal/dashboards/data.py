@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from incidents.models import Channel, Incident
 from monitors.models import Monitor, Status
 from monitors.uptime import EMPTY, summaries
-from portal import sentry_stats
+from portal.sentry import stats as sentry_stats
 from portal.health import notifications_state
 
 # What a row shows; secrets (DSN, password, headers) are never even read.
@@ -146,7 +146,7 @@ def latest_verifications():
 
 
 class ErrorStats(NamedTuple):
-    stats: dict | None  # portal.sentry_stats.error_stats()'s answer
+    stats: dict | None  # portal.sentry.stats.error_stats()'s answer
     error: str  # why there are no figures, or why they are stale
     updated_at: object = None  # when Sentry gave them (a datetime)
     trends: tuple = ()  # (project, [TrendBar]) per project of `stats`

@@ -1,6 +1,6 @@
 """/api/monitoring/…: the monitoring dashboard's figures as JSON, in the seed's shapes.
 
-Read through `portal.dashboard_data`, so the API and the pages agree; the serializers
+Read through `portal.dashboards.data`, so the API and the pages agree; the serializers
 below both render the answers and describe them in the OpenAPI schema.
 """
 
@@ -15,7 +15,7 @@ from rest_framework.views import APIView
 from core.permissions import IsEngineer, IsSuperAdmin
 from incidents.models import Incident, Severity
 from monitors.models import Status
-from portal import dashboard_data as data
+from portal.dashboards import data
 
 
 def guide_uptime(percent):

@@ -8,8 +8,8 @@ from django.views.decorators.cache import never_cache
 from core.permissions import role_required
 from core.roles import Role
 from incidents.oncall import on_call_summary
-from portal import dashboard_data as data
-from portal.database_panel import database_rows
+from portal.dashboards import data
+from portal.dashboards.database_panel import database_rows
 
 
 @never_cache

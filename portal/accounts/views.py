@@ -13,7 +13,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.permissions import public, role_required
 from core.roles import Role, role_of
-from portal.audit import audit
+from portal.accounts.audit import audit
 from portal.models import AuditEntry
 
 HOME_OF_ROLE = {

@@ -22,7 +22,7 @@ from incidents.models import Incident, PostMortem, TimelineEntry
 from monitors.history import DAY, HOUR, day_of, hour_of, uptime_percent
 from monitors.models import DailyRollup, HourlyRollup, MaintenanceWindow, Monitor, Status
 from monitors.uptime import Window
-from portal import stale_cache
+from portal.status import stale_cache
 
 CACHE_KEY = "vigil:status:data:3"  # versioned, as status_page's keys
 CACHE_SECONDS = 15
@@ -165,7 +165,7 @@ class PublicStatus:
 
 def public_status():
     """The public status, rebuilt CACHE_SECONDS after the last build began; while one
-    caller rebuilds it, the others are served the previous one (`portal.stale_cache`)."""
+    caller rebuilds it, the others are served the previous one (`portal.status.stale_cache`)."""
     return stale_cache.get_or_rebuild(CACHE_KEY, _build_cached)
 
 
