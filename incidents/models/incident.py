@@ -14,7 +14,7 @@ from django.db import models
 from django.db.models import Q
 from django.urls import reverse
 
-from incidents.models_channel import Channel, ChannelQuerySet  # noqa: F401
+from incidents.models.channel import Channel
 
 
 class Severity(models.TextChoices):
@@ -359,5 +359,3 @@ class ActionItem(models.Model):
             return self.owner.get_full_name() or self.owner.get_username()
         return self.owner_name
 
-
-from incidents.models_oncall import *  # noqa: E402,F401,F403
