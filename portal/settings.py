@@ -193,11 +193,11 @@ else:
 # Config as code: one section per top-level key of a config file, applied in this order
 # (deletions in the reverse order).
 CONFIG_SECTIONS = [
-    "incidents.config_sections.ChannelSection",
-    "monitors.config_section.MonitorSection",
-    "incidents.config_sections.AlertRuleSection",
-    "monitors.maintenance_config.MaintenanceSection",
-    "backups.config_section.BackupSourceSection",
+    "incidents.config.ChannelSection",
+    "monitors.config.monitor.MonitorSection",
+    "incidents.config.AlertRuleSection",
+    "monitors.config.maintenance.MaintenanceSection",
+    "backups.config.BackupSourceSection",
     "portal.sentry.config.SentryProjectSection",
 ]
 

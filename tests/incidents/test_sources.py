@@ -21,7 +21,7 @@ from monitors.services import monitor_save
 
 pytestmark = pytest.mark.django_db
 
-ONLY_MONITORS = ["monitors.config_section.MonitorSection"]
+ONLY_MONITORS = ["monitors.config.monitor.MonitorSection"]
 
 
 def make(name="api", tags=("prod",)):

@@ -216,7 +216,7 @@ def test_two_clusters_at_once_announce_an_issue_once(sentry_api):
 
 def test_the_kind_is_declared_by_its_source_so_rules_can_name_it():
     from incidents.admin.rules import AlertRuleForm
-    from incidents.config_sections import _event_kinds
+    from incidents.config import _event_kinds
     from incidents.events import PROBLEM_KINDS
 
     assert (NEW_ISSUE, NEW_ISSUE) in AlertRuleForm.base_fields["event_kinds"].choices

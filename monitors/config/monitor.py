@@ -13,7 +13,7 @@ from django import forms
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
-from incidents.config_sections import MONITOR_RULE_SUFFIX, missing_names, monitor_rule_name, rows_named
+from incidents.config import MONITOR_RULE_SUFFIX, missing_names, monitor_rule_name, rows_named
 from incidents.models import AlertRule, Channel, Source
 from monitors.kinds import declaring_kinds, default, kind_of, setting_names
 from monitors.models import Monitor, Tag

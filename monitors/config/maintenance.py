@@ -14,7 +14,7 @@ from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from core.config import values as v
 from core.config.base import ModelSection
 from core.config.values import Key
-from incidents.config_sections import missing_names, rows_named
+from incidents.config import missing_names, rows_named
 from monitors.models import MaintenanceWindow, Monitor, Tag
 from monitors.models.maintenance import WEEKDAYS, weekly_cron
 
