@@ -29,7 +29,7 @@ from tests.core.test_config import apply, apply_fails, write  # noqa: F401  (wri
 # The migrated test database, rolled back after each test: a fresh install's rules.
 pytestmark = pytest.mark.django_db
 SHIPPED = import_module("incidents.migrations.0009_shipped_tier_rules")
-README = Path(__file__).resolve().parents[2] / "README.md"
+ALERTING_GUIDE = Path(__file__).resolve().parents[2] / "docs" / "alerting.md"
 
 
 @pytest.fixture
@@ -145,11 +145,11 @@ def test_app_events_go_at_the_pace_of_their_severity(slack, severity, delivery):
     assert len(texts(slack)) == 1 and f"auth says {severity}" in texts(slack)[0]
 
 
-# The README's two-channel Slack setup ---------------------------------------------------------
+# The guide's two-channel Slack setup ----------------------------------------------------------
 
 
 def readme_two_channel_config():
-    blocks = re.findall(r"```yaml\n(.*?)```", README.read_text(), re.S)
+    blocks = re.findall(r"```yaml\n(.*?)```", ALERTING_GUIDE.read_text(), re.S)
     return next(block for block in blocks if "${SLACK_MONITORING_WEBHOOK}" in block)
 
 

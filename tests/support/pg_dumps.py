@@ -2,7 +2,7 @@
 
 Everything is made on this machine's server (127.0.0.1:5432, user postgres, trust auth)
 and dropped afterwards. Restores run as a role made for the test (LOGIN CREATEDB, as the
-README asks: a superuser is refused). Tests using these fixtures skip when the server does
+docs/backups.md asks: a superuser is refused). Tests using these fixtures skip when the server does
 not answer.
 """
 
@@ -89,7 +89,7 @@ def source_db():
 
 
 class RestoreRole:
-    """A role made as the README says a restore role is made (LOGIN CREATEDB, nothing more);
+    """A role made as docs/backups.md says a restore role is made (LOGIN CREATEDB, nothing more);
     `drop()` drops it and any scratch database it left."""
 
     def __init__(self, *powers):
