@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from backups.models import BackupSource, Format
 from backups.services import backup_source_save, backup_verify_now
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.models import AlertRule, Channel, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now

@@ -6,7 +6,7 @@ import pytest
 import yaml
 
 from incidents.channels import KINDS, secret_names
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.events import EVENT_KINDS
 from incidents.models import AlertRule, Channel, Source
 from monitors.models import Monitor

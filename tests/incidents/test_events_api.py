@@ -11,7 +11,7 @@ from django.core.management.base import CommandError
 from django.test import Client
 from django.utils import timezone
 
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.events_api import MAX_BODY_BYTES
 from incidents.lifecycle import escalate_and_remind
 from incidents.models import AlertRule, Channel, Event, Incident, Notification, Source

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.utils import timezone
 
 from core.rate_limits import Rate, parse_rate
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.events_api import MAX_DEPTH
 from incidents.models import Event
 from monitors.models import Monitor, RunnerLease

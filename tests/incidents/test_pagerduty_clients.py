@@ -14,7 +14,7 @@ import trustme
 from django.test import Client
 
 from core.rate_limits import Rate
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.models import AlertRule, Channel, Event, Incident, Notification
 from tests.support.servers import TLSRelay
 

@@ -1,5 +1,6 @@
 """Sources register here: monitors and backup sources keep a Source row under a stable key,
-so rules name the row and follow renames without incidents importing those apps."""
+so rules name the row and follow renames without incidents importing those apps. The
+team's apps, sources with routing keys of their own: routing_keys.py."""
 
 import logging
 
