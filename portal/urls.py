@@ -11,7 +11,6 @@ from portal.dashboards import views as dashboard
 from portal.status import internal
 
 from portal.status import views as status_page
-from portal.dashboards import kpi_views
 from portal.health import health
 from portal.metrics import metrics
 from portal.status.api import PublicStatusView
@@ -37,7 +36,7 @@ urlpatterns = [
     path("status/internal/", internal.internal_status, name="status-internal"),
     path("dashboard/monitoring/", dashboard.dashboard, name="dashboard"),
     path("dashboard/monitoring/panels", dashboard.dashboard_panels, name="dashboard-panels"),
-    path("dashboard/monitoring/kpis.csv", kpi_views.kpis_csv, name="dashboard-kpis-csv"),
+    path("dashboard/monitoring/kpis.csv", dashboard.kpis_csv, name="dashboard-kpis-csv"),
     path("admin/", admin.site.urls),
     path("health", health, name="health"),
     path("metrics", metrics, name="metrics"),

@@ -1,11 +1,13 @@
 """The super admins' monitoring dashboard: the page, and its panels alone, which the page
-fetches every 30 seconds and swaps in (no page reload, no JavaScript framework)."""
+fetches every 30 seconds and swaps in (no page reload, no JavaScript framework); and the
+KPI export, `/dashboard/monitoring/kpis.csv`."""
 
 from django.conf import settings
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.cache import never_cache
 
+from core.csv_export import csv_response
 from core.durations import human_duration
 from core.permissions import role_required
 from core.roles import Role
@@ -18,6 +20,8 @@ from portal.dashboards.database_panel import database_rows
 
 RECENT_INCIDENTS_SHOWN = 10
 ACTION_ITEMS_SHOWN = 20
+MONTH_HEADER = ["month", "severity", "incidents", "mtta_seconds", "mttr_seconds", "ack_breaches", "resolve_breaches"]
+MONITOR_HEADER = ["monitor", "source_key", "incidents_last_30_days", "incidents_last_12_months"]
 
 
 @never_cache
@@ -69,3 +73,25 @@ def _kpis(rows, errors):
         kpis.error_rate_kpi(errors.stats, errors.error),
         kpis.response_kpi(row.summary.response_ms_24h for row in active),
     ]
+
+
+@never_cache
+@role_required(Role.SUPER_ADMIN)
+def kpis_csv(request):
+    """Without parameters: one row per month × severity of the last 12 months (zeros
+    included), oldest first. With `?table=monitors`: one row per monitor with incidents in
+    that time."""
+    now = timezone.now()
+    if request.GET.get("table") == "monitors":
+        return csv_response("vigil-incidents-per-monitor.csv", MONITOR_HEADER, monitor_rows(now))
+    return csv_response("vigil-kpis.csv", MONTH_HEADER, month_rows(now))
+
+
+def month_rows(now):
+    return [[f"{row.month:%Y-%m}", row.severity, row.opened, kpis.seconds(row.mtta), kpis.seconds(row.mttr),
+             row.ack_breaches, row.resolve_breaches] for row in kpis.monthly_times(now)]
+
+
+def monitor_rows(now):
+    return [[row.name, row.key, row.last_30_days, row.last_12_months] for row in kpis.incidents_per_monitor(now)]
+
