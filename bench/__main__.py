@@ -17,17 +17,15 @@ dropped at the end. Tables are printed per scenario; everything goes to
 bench/results/<timestamp>.json.
 """
 
-import argparse
 import json
 import os
-import signal
 import subprocess
 import sys
 import tempfile
 import time
 from dataclasses import asdict, replace
 
-from bench import report
+from bench import cli, report
 from bench.history import sizes as history_sizes
 from bench.scenarios import Config, run, sizes
 
@@ -36,7 +34,6 @@ SETUP_SECONDS = 22  # migrate, start targets, web, cluster and runners; stop and
 
 def plan(args):
     """The (scenario, database, overrides) runs asked for."""
-    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
     scenarios = args.scenarios or ["all"]
     if "all" in scenarios:
         scenarios = ["steady", "hanging", "saturation", "alerts"]
@@ -49,7 +46,7 @@ def plan(args):
                 monitors=args.monitors, days=args.days, gen_workers=args.gen_workers)
     runs = []
     for scenario in scenarios:
-        for db in dbs:
+        for db in cli.dbs(args):
             runs.append(Config(scenario=scenario, db=db, **base))
             if full and scenario == "steady" and db == "postgres" and args.clusters == 1:
                 # Scale-out: two clusters share four runner slots on PostgreSQL + Redis.
@@ -84,13 +81,11 @@ def history_estimate(cfg):
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = cli.parser("python -m bench", __doc__, quick="small numbers, short windows: a smoke run",
+                        keep="keep each scenario's temp dir (logs)")
     parser.add_argument("scenarios", nargs="*", metavar="scenario",
                         help="all (default: steady, hanging, saturation, alerts), steady, hanging, saturation, "
                              "alerts, history")
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--quick", action="store_true", help="small numbers, short windows: a smoke run")
     parser.add_argument("--duration", type=float, help="measured seconds per window (default 80/60/60)")
     parser.add_argument("--warmup", type=float, help="seconds ignored at the start (default 20)")
     parser.add_argument("--clusters", type=int, default=1, help="qcluster processes (default 1)")
@@ -102,12 +97,9 @@ def parse(argv):
     parser.add_argument("--steps", type=lambda s: [int(x) for x in s.split(",")], default=[],
                         help="saturation steps in checks/s, e.g. 100,200,300")
     parser.add_argument("--all-steps", action="store_true", help="saturation: go on past the saturation point")
-    parser.add_argument("--keep", action="store_true", help="keep each scenario's temp dir (logs)")
-    parser.add_argument("--monitors", type=int, help="history: monitors (default 1000; --quick 50)")
-    parser.add_argument("--days", type=int, help="history: days of history (default 90; --quick 10)")
-    parser.add_argument("--gen-workers", type=int, help="history: generator processes (default 2)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
+    cli.add_history_sizes(parser, monitors="history: monitors (default 1000; --quick 50)",
+                          days="history: days of history (default 90; --quick 10)",
+                          gen_workers="history: generator processes (default 2)")
     args = parser.parse_args(argv)
     unknown = set(args.scenarios) - {"all", "steady", "hanging", "saturation", "alerts", "history"}
     if unknown:
@@ -117,13 +109,9 @@ def parse(argv):
     return args
 
 
-def _interrupt(*_):
-    raise KeyboardInterrupt
-
-
 def child(spec, out):
     """One scenario, in this process (Django is set up here, on the scenario's database)."""
-    signal.signal(signal.SIGTERM, _interrupt)
+    cli.stop_on_sigterm()
     cfg = Config(**json.loads(spec))
 
     def on_step(window):

@@ -9,6 +9,8 @@ import time
 
 import psutil
 
+from core.stats import percentile
+
 # Slots -----------------------------------------------------------------
 
 # After the engine re-anchors a late monitor (next = claim time + interval) the bench
@@ -17,15 +19,6 @@ import psutil
 REANCHOR_TOLERANCE = 1.0
 # A recorded status is the monitor's status after the check: these are failed checks.
 FAILED = ("seems_down", "down")
-
-
-def percentile(values, q):
-    """Nearest-rank percentile of `values` (q in 0..100); None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(q / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 def summary(values):

@@ -46,7 +46,6 @@ bench/results/<timestamp>.json; `python -m bench.pages --markdown FILE` prints o
 Markdown.
 """
 
-import argparse
 import json
 import math
 import os
@@ -68,6 +67,9 @@ import zlib
 from contextlib import ExitStack
 from datetime import UTC, datetime
 from pathlib import Path
+
+from bench import cli, report
+from core.stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"
@@ -127,16 +129,6 @@ def estimate(cfg):
 # Statistics -----------------------------------------------------------------
 
 
-def percentile(values, q):
-    """Linear interpolation between the closest ranks (numpy's default)."""
-    values = sorted(values)
-    if not values:
-        return None
-    k = (len(values) - 1) * q / 100
-    lo, hi = math.floor(k), math.ceil(k)
-    return values[lo] + (values[hi] - values[lo]) * (k - lo)
-
-
 def summary(seconds):
     """Figures in ms of a list of durations in seconds."""
     ms = [s * 1000 for s in seconds]
@@ -175,7 +167,7 @@ def web_application(cache=True, build_log="", pin=False):
 
     application = get_wsgi_application()
     if pin:
-        from portal import status_data
+        from portal.status import data as status_data
 
         status_data.CACHE_SECONDS = 3600  # read at call time by status_data and status_page
     if build_log:
@@ -184,7 +176,8 @@ def web_application(cache=True, build_log="", pin=False):
 
 
 def _log_builds(path):
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+    from portal.status import views as status_page
 
     def logged(what, fn):
         def wrapper(*args, **kwargs):
@@ -460,7 +453,8 @@ def count_queries(fn):
 
 
 def status_keys():
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+    from portal.status import views as status_page
 
     return [status_data.CACHE_KEY, status_page.BODY_CACHE_KEY, status_page.PAGE_CACHE_KEY, status_page.GZIP_PAGE_CACHE_KEY]
 
@@ -472,7 +466,9 @@ def status_in_process(n, *, label, parts=True):
     from django.test import Client
     from django.utils.text import compress_string
 
-    from portal import status_data, status_page
+    from portal.status import data as status_data
+
+    from portal.status import views as status_page
 
     client = Client(HTTP_HOST=HOST)
     keys = status_keys()
@@ -999,14 +995,8 @@ def goals(run):
     return out
 
 
-def _verdict(met):
-    return "n/a (quick)" if met is None else "yes" if met else "NO"
-
-
 def render(run, md=False):
-    from bench import report
-
-    fmt = _md if md else report.table
+    fmt = report.markdown_table if md else report.table
     c = run["config"]
     out = []
     if not md:
@@ -1087,12 +1077,6 @@ def _ms4(s):
             for key in ("min_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms")]
 
 
-def _md(headers, rows):
-    lines = ["| " + " | ".join(str(h) for h in headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
-    lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
-    return "\n".join(lines)
-
-
 def markdown(document):
     out = []
     m = document["machine"]
@@ -1110,8 +1094,8 @@ def markdown(document):
                    f"{run.get('wall_s')} s; commit {run.get('commit')}; load generator {run['load_generator']}.\n")
         out.append(render(run, md=True))
     out.append("\n#### Goals\n")
-    out.append(_md(["db", "goal", "target", "measured", "met"],
-                   [[r["config"]["db"], g["goal"], g["target"], g["measured"], _verdict(g["met"])]
+    out.append(report.markdown_table(["db", "goal", "target", "measured", "met"],
+                   [[r["config"]["db"], g["goal"], g["target"], g["measured"], report.verdict(g["met"])]
                     for r in document["runs"] if "goals" in r for g in r["goals"]]))
     return "\n".join(out)
 
@@ -1124,37 +1108,27 @@ def _ints(text):
 
 
 def parse(argv):
-    parser = argparse.ArgumentParser(prog="python -m bench pages", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
-    parser.add_argument("--quick", action="store_true", help="small numbers, short runs: a smoke run")
+    parser = cli.parser("python -m bench pages", __doc__, quick="small numbers, short runs: a smoke run",
+                        keep="keep the temp dir (logs, the SQLite file)")
     parser.add_argument("--duration", type=float, help="seconds per cached load run (default 30)")
     parser.add_argument("--connections", type=_ints, help="cached gzip runs' connections (default 8,32,64)")
     parser.add_argument("--web-workers", type=_ints, help="gunicorn worker counts to try (default 2,4)")
     parser.add_argument("--threads", type=int, help="gunicorn threads per worker (default 4, as make run)")
     parser.add_argument("--public", type=int, help="public monitors (default 200)")
-    parser.add_argument("--monitors", type=int, help="all monitors, for the dashboard (default 1000)")
-    parser.add_argument("--days", type=int, help="days of history (default 90)")
-    parser.add_argument("--gen-workers", type=int, help="history generator processes (default 2)")
+    cli.add_history_sizes(parser, monitors="all monitors, for the dashboard (default 1000)",
+                          days="days of history (default 90)", gen_workers="history generator processes (default 2)")
     parser.add_argument("--expiry", choices=["shipped", "pinned", "both"], default="both",
                         help="cached runs with the shipped 15 s expiry, with the page pinned warm, or both")
     parser.add_argument("--rate", type=int, help="also run each cached gzip load paced to about this many "
                                                  "requests/s in all (wrk's delay(); e.g. 1000, the goal's rate)")
     parser.add_argument("--skip-uncached", action="store_true", help="no uncached (DummyCache) gunicorn runs")
     parser.add_argument("--skip-dashboard", action="store_true", help="no 800 more monitors, no dashboard")
-    parser.add_argument("--keep", action="store_true", help="keep the temp dir (logs, the SQLite file)")
-    parser.add_argument("--child", help=argparse.SUPPRESS)
-    parser.add_argument("--out", help=argparse.SUPPRESS)
     parser.add_argument("--markdown", metavar="FILE", help="print a results file as Markdown and stop")
     return parser.parse_args(argv)
 
 
-def _interrupt(*_):
-    raise KeyboardInterrupt
-
-
 def child(spec, out):
-    signal.signal(signal.SIGTERM, _interrupt)
+    cli.stop_on_sigterm()
     cfg = json.loads(spec)
     try:
         result = pages(cfg)
@@ -1167,8 +1141,6 @@ def child(spec, out):
 
 
 def main(argv=None):
-    from bench import report
-
     args = parse(sys.argv[1:] if argv is None else argv)
     if args.markdown:
         print(markdown(json.loads(Path(args.markdown).read_text())))
@@ -1177,7 +1149,7 @@ def main(argv=None):
         return child(args.child, args.out)
     say = lambda text: print(text, flush=True)  # noqa: E731
     ensure_wrk(say)
-    dbs = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    dbs = cli.dbs(args)
     base = {key: getattr(args, key) for key in ("quick", "duration", "connections", "web_workers", "threads", "public",
                                                 "monitors", "days", "gen_workers", "keep", "expiry", "rate",
                                                 "skip_uncached", "skip_dashboard")}
@@ -1221,7 +1193,7 @@ def main(argv=None):
         document["uptime_after"] = _uptime()
         if document["runs"]:
             say(f"\nresults: {report.write_json(document)}")
-    rows = [[r["config"]["db"], g["goal"], g["target"], g["measured"], _verdict(g["met"])]
+    rows = [[r["config"]["db"], g["goal"], g["target"], g["measured"], report.verdict(g["met"])]
             for r in document["runs"] if "goals" in r for g in r["goals"]]
     if rows:
         say("\n== goals")

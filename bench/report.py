@@ -169,7 +169,7 @@ def _size(value):
 
 def history_tables(run, md=False):
     """The history scenario's figures as tables (plain, or Markdown for docs/BENCHMARKS.md)."""
-    fmt = _md if md else table
+    fmt = markdown_table if md else table
     c, g, v = run["config"], run["generation"], run["verification"]
     out = [f"{c['monitors']:,} monitors × {c['days']} days at {c['interval']} s: {g['results']:,} results in "
            f"{g['hourly_rows']:,} hourly + {g['daily_rows']:,} daily rows and {g['state_changes']:,} state changes, "
@@ -417,8 +417,9 @@ def verdict(met):
 # Markdown (for docs/BENCHMARKS.md) -----------------------------------------------------------------
 
 
-def _md(headers, rows):
-    lines = ["| " + " | ".join(headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
+def markdown_table(headers, rows):
+    """The bench's one Markdown table writer (docs/BENCHMARKS.md); `table` is the plain one."""
+    lines = ["| " + " | ".join(str(h) for h in headers) + " |", "|" + "|".join(" --- " for _ in headers) + "|"]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
 
@@ -448,7 +449,7 @@ def markdown(document):
         for g in run["goals"]:
             goal_rows.append([_run_name(run), g["goal"], g["target"], g["measured"],
                               "**no**" if g["met"] is False else verdict(g["met"])])
-    out.append("\n" + _md(["run", "goal", "target", "measured", "met"], goal_rows))
+    out.append("\n" + markdown_table(["run", "goal", "target", "measured", "met"], goal_rows))
     for run in document["runs"]:
         if "goals" not in run:
             continue
@@ -473,7 +474,7 @@ def markdown(document):
                              ", ".join(f"{k} {v:.2f}" for k, v in others.items()),
                              f"{r['machine']['cores']:.2f} ({r['machine'].get('others_cores', 0):.2f})",
                              r["machine"]["loadavg_1m_max"]])
-            out.append(_md(["step (checks/s)", "monitors", "achieved checks/s", "lag p50", "lag p99", "lag max",
+            out.append(markdown_table(["step (checks/s)", "monitors", "achieved checks/s", "lag p50", "lag p99", "lag max",
                             "missed", "dup", "unfinished", "cluster cores", "cluster RSS / PSS MiB",
                             "other groups (cores)", "machine cores (not ours)", "load1 max"], rows))
             continue
@@ -489,18 +490,18 @@ def markdown(document):
                              _lag(f["lag_s"]["p99"]), _lag(f["lag_s"]["max"]), f["missed"], f["duplicates"],
                              f["down_results"], _lag((f["response_ms"]["p50"] or 0) / 1000)])
             out.append(f"{w['name']} ({w['seconds']:.0f} s measured):\n")
-            out.append(_md(["monitors", "slots due", "runs", "checks/s", "lag p50", "lag p99", "lag max", "missed",
+            out.append(markdown_table(["monitors", "slots due", "runs", "checks/s", "lag p50", "lag p99", "lag max", "missed",
                             "dup", "down results", "response p50"], rows))
             res = [[g, f"{f['cores']:.2f}", f"{f['peak_rss_mb']:.0f}", f"{f['peak_pss_mb']:.0f}", f["processes"]]
                    for g, f in w["resources"].items() if g != "machine" and f["processes"]]
             mach = w["resources"]["machine"]
             res.append(["whole machine (not ours)", f"{mach['cores']:.2f} ({mach.get('others_cores', 0):.2f})",
                         "", "", f"load1 max {mach['loadavg_1m_max']}"])
-            out.append("\n" + _md(["process group", "cores", "peak RSS MiB", "peak PSS MiB", "processes"], res) + "\n")
+            out.append("\n" + markdown_table(["process group", "cores", "peak RSS MiB", "peak PSS MiB", "processes"], res) + "\n")
         if run["scenario"] == "steady":
             h, p, b = run["heartbeats"], run["pings"], run["ping_burst"]
             d = h["detection_delay_s"]
-            out.append(_md(["heartbeats", "figure"], [
+            out.append(markdown_table(["heartbeats", "figure"], [
                 ["late (no ping after the first)", f"{h['late']}: {h['late_detected']} went down, {h['late_undetected']} not"],
                 ["deadline → StateChange to down", f"p50 {_lag(d['p50'])}, p99 {_lag(d['p99'])}, max {_lag(d['max'])}"],
                 ["pinged on time", f"{h['on_time']}: {h['on_time_false_downs']} false downs, {h['on_time_up_at_end']} up at the end"],

@@ -1,6 +1,6 @@
 """Who may do what, for every app: API permissions, view decorators and admin mixins.
 
-Every view states who may use it with one of these; `tests/test_access.py` walks every
+Every view states who may use it with one of these; `tests/portal/test_access.py` walks every
 URL and fails on a view that does not. Denied by default: the API's default permission
 is super admins only, and a page without a decorator fails that test.
 """

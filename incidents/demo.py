@@ -3,7 +3,7 @@
 rule sending that source's events to the channel (monitor events go to every channel
 through the default rule)."""
 
-from incidents.event_sources import event_source_create
+from incidents.sources.routing_keys import event_source_create
 from incidents.models import AlertRule, Channel, Source
 
 DEMO_CHANNEL = "Demo: email printed in this console"

@@ -8,6 +8,7 @@ import math
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
+from core.stats import percentile  # noqa: F401 (the app's percentile, read as history.percentile)
 from monitors.models.monitor import STATUS_CODES, Status
 
 HOUR = timedelta(hours=1)
@@ -173,15 +174,6 @@ def unpack(text, hour):
 
 
 # Latency -----------------------------------------------------------------------
-
-
-def percentile(values, percent):
-    """Nearest-rank percentile; None for no values."""
-    if not values:
-        return None
-    ordered = sorted(values)
-    rank = max(1, math.ceil(percent / 100 * len(ordered)))
-    return ordered[rank - 1]
 
 
 class Histogram:

@@ -8,8 +8,8 @@ from rest_framework.routers import DefaultRouter
 from core.permissions import IsStaffMember
 from incidents.api import IncidentViewSet
 from monitors.api import MonitorViewSet
-from portal.error_stats_api import ErrorStatsView
-from portal import monitoring_api
+from portal.sentry.api import ErrorStatsView
+from portal.dashboards import api as monitoring_api
 
 router = DefaultRouter(trailing_slash=True)
 router.register("monitors", MonitorViewSet, basename="monitor")

@@ -8,9 +8,9 @@ class PortalConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
-        from portal import audit  # noqa: F401  (connects the audit log's receivers)
+        from portal.accounts import audit  # noqa: F401  (connects the audit log's receivers)
         from portal.schedules import install_schedules
-        from portal.sentry_event_kinds import declare_kinds
+        from portal.sentry.event_kinds import declare_kinds
 
         # Sent once per app with models; django_q owns the Schedule table.
         post_migrate.connect(install_schedules, sender=apps.get_app_config("django_q"))

@@ -7,7 +7,7 @@ from django.db import models
 
 
 class AuditEntry(models.Model):
-    """Written by `portal.audit` only; super admins read it in the admin, nobody edits it."""
+    """Written by `portal.accounts.audit` only; super admins read it in the admin, nobody edits it."""
 
     class Action(models.TextChoices):
         LOGIN = "login", "Signed in"

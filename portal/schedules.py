@@ -16,12 +16,12 @@ PERIODIC_JOBS = [
     Periodic("incidents.escalate", "incidents.tasks.escalate_and_remind", minutes=1),
     Periodic("monitors.objectives", "monitors.tasks.check_objectives", minutes=1),
     Periodic("monitors.prune", "monitors.tasks.prune", minutes=24 * 60),
-    Periodic("portal.error_rates", "portal.error_rate.check_error_rates", minutes=1),
-    Periodic("portal.sentry_issues", "portal.sentry_issues.poll_new_issues", minutes=1),
-    Periodic("portal.postmortem_reminders", "portal.postmortem_rules.remind_postmortems_due", minutes=60),
+    Periodic("portal.error_rates", "portal.sentry.error_rate.check_error_rates", minutes=1),
+    Periodic("portal.sentry_issues", "portal.sentry.issues.poll_new_issues", minutes=1),
+    Periodic("portal.postmortem_reminders", "incidents.postmortems.remind_postmortems_due", minutes=60),
     Periodic("backups.dispatch", "backups.tasks.dispatch_due", minutes=1),
     Periodic("backups.stale", "backups.tasks.check_stale", minutes=5),
-    Periodic("portal.weekly_report", "portal.kpi_report.send_weekly_report_if_due", minutes=60),
+    Periodic("portal.weekly_report", "portal.dashboards.kpi_report.send_weekly_report_if_due", minutes=60),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Vigil settings: every value comes from the environment (see README, "Configuration")."""
+"""Vigil settings: every value comes from the environment (see README.md, "Configuration")."""
 
 import os
 import re
@@ -51,7 +51,7 @@ def _encryption_key_from_var_dir():
 SECRET_KEY = env.str("SECRET_KEY", default="") or _secret_key_from_var_dir()
 # Secrets (of channels, monitors and backup sources) are encrypted at rest with the first
 # key; every key decrypts, so a key is rotated by putting the new one first (then
-# `manage.py rotate_secrets`, see README).
+# `manage.py rotate_secrets`, see docs/secrets.md).
 ENCRYPTION_KEYS = env.list("ENCRYPTION_KEYS", default=[]) or [_encryption_key_from_var_dir()]
 DEBUG = env.bool("DEBUG", default=False)
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["localhost", "127.0.0.1", "[::1]"])
@@ -87,7 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django_otp.middleware.OTPMiddleware",
-    "portal.middleware.TwoFactorMiddleware",
+    "portal.accounts.middleware.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lockout raised during sign-in into its page.
@@ -193,12 +193,12 @@ else:
 # Config as code: one section per top-level key of a config file, applied in this order
 # (deletions in the reverse order).
 CONFIG_SECTIONS = [
-    "incidents.config_sections.ChannelSection",
-    "monitors.config_section.MonitorSection",
-    "incidents.config_sections.AlertRuleSection",
-    "monitors.maintenance_config.MaintenanceSection",
-    "backups.config_section.BackupSourceSection",
-    "portal.config_section.SentryProjectSection",
+    "incidents.config.ChannelSection",
+    "monitors.config.monitor.MonitorSection",
+    "incidents.config.AlertRuleSection",
+    "monitors.config.maintenance.MaintenanceSection",
+    "backups.config.BackupSourceSection",
+    "portal.sentry.config.SentryProjectSection",
 ]
 
 # Checks -----------------------------------------------------------------
@@ -211,7 +211,7 @@ ROLLUP_RETENTION_DAYS = env.int("ROLLUP_RETENTION_DAYS", default=400)
 if not 1 <= RESULTS_RETENTION_DAYS <= ROLLUP_RETENTION_DAYS:
     raise ImproperlyConfigured("RESULTS_RETENTION_DAYS must be at least 1 and at most ROLLUP_RETENTION_DAYS")
 PING_BODY_LIMIT = 10_000
-# Pings a check (its UUID) and a client address may send; see README "Limits".
+# Pings a check (its UUID) and a client address may send; see docs/alerting.md "Limits".
 PING_RATE_PER_CHECK = parse_rate(env.str("PING_RATE_PER_CHECK", default="120/min"), name="PING_RATE_PER_CHECK")
 PING_RATE_PER_IP = parse_rate(env.str("PING_RATE_PER_IP", default="6000/min"), name="PING_RATE_PER_IP")
 PORT = env.int("PORT", default=8000)
@@ -223,7 +223,7 @@ VIGIL_BASE_URL = env.str("VIGIL_BASE_URL", default=f"http://127.0.0.1:{PORT}").r
 # and at connect time) unless this is set; the tests and `make run`'s demo set it.
 CHANNELS_ALLOW_PRIVATE_IPS = env.bool("CHANNELS_ALLOW_PRIVATE_IPS", default=False)
 # Events (`/api/events`, `/v2/enqueue`, `/v2/change/enqueue`) a routing key and a client
-# address may send; see README "Limits".
+# address may send; see docs/alerting.md "Limits".
 EVENTS_RATE_PER_KEY = parse_rate(env.str("EVENTS_RATE_PER_KEY", default="300/min"), name="EVENTS_RATE_PER_KEY")
 EVENTS_RATE_PER_IP = parse_rate(env.str("EVENTS_RATE_PER_IP", default="1200/min"), name="EVENTS_RATE_PER_IP")
 # Delivery of the outbox: a worker leases a channel while it sends for it; sends at most one
@@ -316,7 +316,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "PAGE_SIZE": 100,
-    # The public status API (portal.public_api) is throttled per client address.
+    # The public status API (portal.status.api) is throttled per client address.
     "DEFAULT_THROTTLE_RATES": {"anon": env.str("PUBLIC_API_RATE", default="60/minute")},
 }
 
@@ -339,7 +339,7 @@ STORAGES = {
 vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="vigil@localhost")
 
-# Security (read under Django's own names; see README "Production") ---------------------
+# Security (read under Django's own names; see docs/production.md) ---------------------
 
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
 SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
@@ -376,7 +376,7 @@ SENTRY_TRACES_SAMPLE_RATE = env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.1)
 SENTRY_RELEASE = env.str("SENTRY_RELEASE", default="") or _git_commit()
 
 if SENTRY_DSN:
-    from portal.sentry import init_sentry
+    from portal.sentry.sdk import init_sentry
 
     init_sentry(
         dsn=SENTRY_DSN,

@@ -1,8 +1,8 @@
 import pytest
 from django.contrib.auth.models import User
 
-from tests.browser import chromium, page_as  # noqa: F401  (fixtures)
-from tests.servers import HTTPTarget
+from tests.support.browser import chromium, page_as  # noqa: F401  (fixtures)
+from tests.support.servers import HTTPTarget
 
 
 @pytest.fixture(autouse=True)

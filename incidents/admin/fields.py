@@ -3,7 +3,7 @@
 from django import forms
 from django.core.exceptions import ValidationError
 
-from incidents.event_sources import event_source_tags
+from incidents.sources.routing_keys import event_source_tags
 
 
 class TagsField(forms.CharField):

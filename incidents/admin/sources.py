@@ -8,7 +8,7 @@ from django.utils.html import format_html
 
 from core.permissions import SuperAdminOnly
 from incidents.admin.fields import TagsField
-from incidents.event_sources import (
+from incidents.sources.routing_keys import (
     event_source_check,
     event_source_create,
     event_source_curl,

@@ -2,7 +2,7 @@
 
 import datetime
 import django.db.models.deletion
-import incidents.models_oncall
+import incidents.models.oncall
 from django.conf import settings
 from django.db import migrations, models
 
@@ -20,7 +20,7 @@ class Migration(migrations.Migration):
             fields=[
                 ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
                 ('name', models.CharField(max_length=200, unique=True)),
-                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[incidents.models_oncall.validate_time_zone])),
+                ('time_zone', models.CharField(default='UTC', max_length=64, validators=[incidents.models.oncall.validate_time_zone])),
                 ('handoff_weekday', models.PositiveSmallIntegerField(choices=[(0, 'Monday'), (1, 'Tuesday'), (2, 'Wednesday'), (3, 'Thursday'), (4, 'Friday'), (5, 'Saturday'), (6, 'Sunday')], default=0)),
                 ('handoff_time', models.TimeField(default=datetime.time(9, 0))),
                 ('start_date', models.DateField(help_text='The first member is on call from this day at the hand-off time.')),

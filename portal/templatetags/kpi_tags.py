@@ -1,8 +1,8 @@
-"""`{% kpi_history now as history %}`: the dashboard's KPI history (portal.kpis.history)."""
+"""`{% kpi_history now as history %}`: the dashboard's KPI history (portal.dashboards.kpis.history)."""
 
 from django import template
 
-from portal import kpis
+from portal.dashboards import kpis
 
 register = template.Library()
 

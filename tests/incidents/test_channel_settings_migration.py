@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tests.raw_database import found_in_database
+from tests.support.raw_database import found_in_database
 
 COLUMNS = [("incidents", "0007_seed_runbooks")]
 DOCUMENTS = [("incidents", "0010_channel_settings")]

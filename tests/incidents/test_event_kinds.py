@@ -14,8 +14,8 @@ from django.utils import timezone
 from incidents.event_kinds import EVENT_KINDS, NOTICE, PROBLEM, RECOVERY, EventKind, Registry
 from incidents.events import NewEvent, receive_events
 from incidents.models import AlertRule, Channel, Event, Incident, Notification, Source
-from tests.delivering import deliver_pending
-from tests.receivers import SlackWebhook
+from tests.support.delivering import deliver_pending
+from tests.support.receivers import SlackWebhook
 
 SHIPPED = import_module("incidents.migrations.0009_shipped_tier_rules")
 INCIDENTS = Path(__file__).resolve().parents[2] / "incidents"

@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
-from tests.raw_database import found_in_database
+from tests.support.raw_database import found_in_database
 
 COLUMNS = [("monitors", "0010_rollup_gauge_max")]
 DOCUMENTS = [("monitors", "0011_kind_settings")]

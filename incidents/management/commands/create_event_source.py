@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from incidents.event_sources import event_source_create, event_source_curl
+from incidents.sources.routing_keys import event_source_create, event_source_curl
 
 
 class Command(BaseCommand):

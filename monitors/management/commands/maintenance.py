@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
 from core.durations import human_duration, parse_duration
-from incidents.config_sections import missing_names
+from incidents.config import missing_names
 from monitors.maintenance import maintenance_end, maintenance_start
 from monitors.models import MaintenanceWindow, Monitor, Tag
 

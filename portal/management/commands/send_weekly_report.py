@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from portal.kpi_report import send_weekly_report
+from portal.dashboards.kpi_report import send_weekly_report
 
 
 class Command(BaseCommand):

@@ -4,7 +4,7 @@ loopback receivers of the kinds (Slack webhook, Slack API, signed webhook, SMTP)
 import pytest
 
 from incidents.channels import Message, sender_for
-from tests.receivers import SignedWebhook, SlackAPI, SlackWebhook, SMTPReceiver
+from tests.support.receivers import SignedWebhook, SlackAPI, SlackWebhook, SMTPReceiver
 
 SECRET = "whsec-test-123"
 TOKEN = "xoxb-test-token-456"

@@ -13,8 +13,8 @@ from incidents.channels import DeliveryError
 from incidents.models import Channel, DeliveryAttempt, Notification
 from incidents.tasks import deliver_pending
 from tests.incidents.channels.common import payload, send
-from tests.raw_database import found_in_database
-from tests.receivers import Receiver
+from tests.support.raw_database import found_in_database
+from tests.support.receivers import Receiver
 
 WEBHOOK_PATH = "/api/webhooks/1234567890/discord-token-Hx42"
 

@@ -9,7 +9,7 @@ import pytest
 from incidents.channels import DeliveryError
 from incidents.models import Channel
 from tests.incidents.channels.common import payload, send
-from tests.servers import free_port
+from tests.support.servers import free_port
 
 
 # Email ------------------------------------------------------------------------------------

@@ -8,8 +8,8 @@ import pytest
 
 from monitors.kinds.http.checker import check
 from monitors.models import Monitor
-from tests.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
-from tests.servers import EndlessBody, HTTPTarget, Recorder, drip_body, drip_headers, free_port
+from tests.support.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
+from tests.support.servers import EndlessBody, HTTPTarget, Recorder, drip_body, drip_headers, free_port
 
 
 def http_monitor(url, **settings):

@@ -7,8 +7,8 @@ import pytest
 from core import net
 from monitors.kinds.postgres.checker import check, guarded_hostaddr
 from monitors.models import Monitor
-from tests.fixtures_targets import postgres_dsn  # noqa: F401 (fixture)
-from tests.servers import free_port
+from tests.support.fixtures_targets import postgres_dsn  # noqa: F401 (fixture)
+from tests.support.servers import free_port
 
 PASSWORD = "pw-Zq81-never-shown"
 

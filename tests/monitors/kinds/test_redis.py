@@ -16,8 +16,8 @@ from rest_framework.test import APIClient
 from monitors.kinds.redis.checker import check
 from monitors.models import Monitor, Status
 from monitors.services import monitor_save, monitors_check_now
-from tests.fixtures_targets import silent_port  # noqa: F401 (fixture)
-from tests.servers import free_port
+from tests.support.fixtures_targets import silent_port  # noqa: F401 (fixture)
+from tests.support.servers import free_port
 
 DB = 11
 PASSWORD = "pw-redis-Kx47"

@@ -7,8 +7,8 @@ import pytest
 
 from monitors.kinds.tcp.checker import check
 from monitors.models import Monitor
-from tests.fixtures_targets import full_backlog_port, silent_port  # noqa: F401 (fixtures)
-from tests.servers import free_port
+from tests.support.fixtures_targets import full_backlog_port, silent_port  # noqa: F401 (fixtures)
+from tests.support.servers import free_port
 
 
 def tcp_monitor(host, port, timeout=2):

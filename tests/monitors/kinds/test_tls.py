@@ -9,8 +9,8 @@ import trustme
 
 from monitors.kinds.tls.checker import certificate_facts, check
 from monitors.models import Monitor
-from tests.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
-from tests.servers import free_port
+from tests.support.fixtures_targets import days_from_now, self_signed, silent_port, tls_server, trusted_ca  # noqa: F401
+from tests.support.servers import free_port
 
 
 def tls_monitor(port, host="127.0.0.1", **settings):

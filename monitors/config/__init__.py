@@ -1,0 +1,2 @@
+"""The monitors' sections of the configuration file: monitors (monitor.py) and maintenance windows
+(maintenance.py)."""

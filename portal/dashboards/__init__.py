@@ -1,0 +1,1 @@
+"""The monitoring dashboard, its panels and JSON API, and the KPIs with their weekly report."""

@@ -1,0 +1,1 @@
+"""The public and internal status pages, their data, cache and JSON API."""
