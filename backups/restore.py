@@ -27,7 +27,7 @@ SELECT rolname, rolsuper, rolcreaterole,
              WHERE p.rolname = ANY(%s) AND pg_has_role(r.oid, p.oid, 'MEMBER') ORDER BY 1)
 FROM pg_roles r WHERE rolname = current_user
 """
-ROLE_ADVICE = "restore as a role with LOGIN CREATEDB and nothing more (see the README, Backup verification)"
+ROLE_ADVICE = "restore as a role with LOGIN CREATEDB and nothing more (see docs/backups.md)"
 
 
 def refusal(server, fmt, *, deadline):
