@@ -2,6 +2,7 @@ import pytest
 from django.contrib.auth.models import User
 
 from tests.support.browser import chromium, page_as  # noqa: F401  (fixtures)
+from tests.support.receivers import SMTPReceiver, send_mail_to
 from tests.support.servers import HTTPTarget
 
 
@@ -44,6 +45,15 @@ def http_target():
     target = HTTPTarget().start()
     yield target
     target.stop()
+
+
+@pytest.fixture
+def smtp(settings):
+    """A plain SMTP server on loopback that Django's mail goes to; it records each message."""
+    receiver = SMTPReceiver().start()
+    send_mail_to(receiver.port, settings)
+    yield receiver
+    receiver.stop()
 
 
 @pytest.fixture

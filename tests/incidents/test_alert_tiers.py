@@ -23,7 +23,7 @@ from incidents.models import AlertRule, Channel, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now
 from tests.support.delivering import deliver_pending
-from tests.support.receivers import SlackWebhook, SMTPReceiver
+from tests.support.receivers import SlackWebhook, SMTPReceiver, send_mail_to
 from tests.core.test_config import apply, apply_fails, write  # noqa: F401  (write is a fixture)
 
 # The migrated test database, rolled back after each test: a fresh install's rules.
@@ -43,10 +43,7 @@ def slack():
 @pytest.fixture
 def smtp(settings):
     receiver = SMTPReceiver().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", receiver.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_mail_to(receiver.port, settings)
     Channel.objects.create(name="mail", kind="email", recipients="ops@example.com")
     yield receiver
     receiver.stop()

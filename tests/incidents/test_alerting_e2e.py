@@ -13,7 +13,7 @@ from incidents.models import AlertRule, Channel, Incident, Notification
 from monitors.models import Monitor
 from monitors.services import monitor_save, monitors_check_now
 from tests.support.processes import Cluster, cluster_env
-from tests.support.receivers import SignedWebhook, SlackWebhook, SMTPReceiver
+from tests.support.receivers import SignedWebhook, SlackWebhook, SMTPReceiver, send_mail_to
 from tests.core.test_clusters import start_runners
 
 SECRET = "e2e-signing-secret"
@@ -22,10 +22,7 @@ SECRET = "e2e-signing-secret"
 @pytest.fixture
 def receivers(settings):
     slack, webhook, smtp = SlackWebhook().start(), SignedWebhook(SECRET).start(), SMTPReceiver().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_mail_to(smtp.port, settings)
     yield slack, webhook, smtp
     slack.stop(), webhook.stop(), smtp.stop()
 

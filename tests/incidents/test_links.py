@@ -16,7 +16,7 @@ from incidents.models import AlertRule, Channel, Incident, Notification, Runbook
 from incidents.updates import postmortem_remind
 from monitors.models import Monitor
 from portal.dashboards.kpi_report import send_weekly_report
-from tests.support.receivers import SlackWebhook, SMTPReceiver
+from tests.support.receivers import SlackWebhook
 from tests.portal.test_dashboard import make_incident, make_monitor
 from tests.portal.test_kpi_report import text_of
 
@@ -26,17 +26,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def slack():
     receiver = SlackWebhook().start()
-    yield receiver
-    receiver.stop()
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SMTPReceiver().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", receiver.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
     yield receiver
     receiver.stop()
 

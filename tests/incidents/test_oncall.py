@@ -12,7 +12,6 @@ from incidents.events import NewEvent, receive_events
 from incidents.lifecycle import escalate_and_remind
 from incidents.models import AlertRule, Channel, Incident, Notification, Rotation, RotationMember, RotationOverride
 from incidents.oncall import next_handoff, on_call_summary, oncall_next, oncall_now
-from tests.support.receivers import SMTPReceiver
 
 User = get_user_model()
 
@@ -112,17 +111,6 @@ def down(severity, key="monitor:1"):
         dedup_key=f"{key}:down",
         occurred_at=timezone.now(),
     )
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SMTPReceiver().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", receiver.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield receiver
-    receiver.stop()
 
 
 @pytest.fixture

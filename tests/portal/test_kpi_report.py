@@ -17,22 +17,10 @@ from incidents.models import ActionItem, PostMortem
 from monitors.history import day_of
 from monitors.models import DailyRollup
 from portal.dashboards.kpi_report import report_context, send_weekly_report_if_due, week_end
-from tests.support.receivers import SMTPReceiver
 from tests.portal.test_dashboard import make_incident, make_monitor
 
 MONDAY_8 = datetime(2026, 3, 9, 8, 0, tzinfo=UTC)  # a Monday
 MIN = timedelta(minutes=1)
-
-
-@pytest.fixture
-def smtp(settings):
-    receiver = SMTPReceiver().start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", receiver.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
-    yield receiver
-    receiver.stop()
 
 
 def text_of(message):

@@ -145,6 +145,14 @@ class SignedWebhook(Receiver):
         return [item["title"] for body in self.bodies() for item in body["notifications"]]
 
 
+def send_mail_to(port, settings):
+    """Point Django's mail at a plain SMTP server on this machine's `port`."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+
+
 class SMTPReceiver:
     """An SMTP server (aiosmtpd) on 127.0.0.1; refuses recipients listed in `refuse` with 550."""
 

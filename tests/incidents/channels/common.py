@@ -4,7 +4,7 @@ loopback receivers of the kinds (Slack webhook, Slack API, signed webhook, SMTP)
 import pytest
 
 from incidents.channels import Message, sender_for
-from tests.support.receivers import SignedWebhook, SlackAPI, SlackWebhook, SMTPReceiver
+from tests.support.receivers import SignedWebhook, SlackAPI, SlackWebhook, SMTPReceiver, send_mail_to
 
 SECRET = "whsec-test-123"
 TOKEN = "xoxb-test-token-456"
@@ -58,9 +58,6 @@ def signed_webhook():
 @pytest.fixture
 def smtp(settings):
     receiver = SMTPReceiver(refuse={"nobody@example.com"}).start()
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", receiver.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_mail_to(receiver.port, settings)
     yield receiver
     receiver.stop()

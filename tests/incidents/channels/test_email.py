@@ -9,6 +9,7 @@ import pytest
 from incidents.channels import DeliveryError
 from incidents.models import Channel
 from tests.incidents.channels.common import payload, send
+from tests.support.receivers import send_mail_to
 from tests.support.servers import free_port
 
 
@@ -103,10 +104,7 @@ class SlowSMTP:
 def test_a_slow_mail_server_cannot_hold_a_send_past_the_deadline(settings, server):
     settings.NOTIFY_TIMEOUT = 0.5
     smtp = SlowSMTP(**server)
-    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", smtp.port
-    settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
-    settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+    send_mail_to(smtp.port, settings)
     started = time.monotonic()
     try:
         with pytest.raises(DeliveryError) as caught:
