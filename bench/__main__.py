@@ -133,9 +133,9 @@ def child(spec, out):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if "pages" in argv:  # the status page and the dashboard (issue 5): a runner of its own
-        from bench import pages
+        from bench.pages.command import main as pages_main
 
-        return pages.main([arg for arg in argv if arg != "pages"])
+        return pages_main([arg for arg in argv if arg != "pages"])
     args = parse(argv)
     if args.child:
         return child(args.child, args.out) or 0

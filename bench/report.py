@@ -435,9 +435,9 @@ def _run_name(run):
 def markdown(document):
     """The figures of one results file as Markdown tables."""
     if document["runs"] and all(run.get("scenario") == "pages" for run in document["runs"]):
-        from bench import pages  # the pages scenario writes runs of its own shape
+        from bench.pages.report import markdown as pages_markdown  # the pages scenario writes runs of its own shape
 
-        return pages.markdown(document)
+        return pages_markdown(document)
     out = []
     m = document["machine"]
     out.append(f"Run {document['started']} → {document.get('finished')}, commit {m['commit']}"
