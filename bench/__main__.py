@@ -26,7 +26,7 @@ import time
 from dataclasses import asdict, replace
 
 from bench import cli, report
-from bench.history import sizes as history_sizes
+from bench.history.config import sizes as history_sizes
 from bench.scenarios import Config, run, sizes
 
 SETUP_SECONDS = 22  # migrate, start targets, web, cluster and runners; stop and drop

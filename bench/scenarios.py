@@ -5,7 +5,7 @@
               until the monitors' timeout (goal 2: the healthy ones' lag must not move)
 - saturation: monitors at 20 s, stepped 100, 300 … 600 checks/s until lag p99 passes 5 s (goal 3)
 - alerts:     state change → Slack-shaped POST, and heartbeat deadline → POST (bench/alerts.py)
-- history:    90 days × 1,000 monitors in the rollups: size, daily prune, uptime (bench/history.py)
+- history:    90 days × 1,000 monitors in the rollups: size, daily prune, uptime (bench/history/)
 """
 
 import os
@@ -17,8 +17,8 @@ from dataclasses import asdict, dataclass, field
 
 from bench import alerts as alerting
 from bench import heartbeats as hb
-from bench import history as hist
 from bench import setup
+from bench.history.scenario import history as history_scenario
 from bench.measure import FAILED, Sampler, SlotTracker, fetch_results, find_redis_pids, heartbeat_figures, iter_results
 
 HEALTHY = {"http", "tcp"}
@@ -422,7 +422,7 @@ def alerts(cfg):
 
 
 def history(cfg):
-    return hist.history(cfg, Stage)
+    return history_scenario(cfg, Stage)
 
 
 SCENARIOS = {"steady": steady, "hanging": hanging, "saturation": saturation, "alerts": alerts, "history": history}

@@ -26,8 +26,8 @@ def _ints(text):
 
 
 def parse(argv):
-    parser = cli.parser("python -m bench pages", pages_package.__doc__,
-                        quick="small numbers, short runs: a smoke run", keep="keep the temp dir (logs, the SQLite file)")
+    parser = cli.parser("python -m bench pages", pages_package.__doc__, quick="small numbers, short runs: a smoke run",
+                        keep="keep the temp dir (logs, the SQLite file)")
     parser.add_argument("--duration", type=float, help="seconds per cached load run (default 30)")
     parser.add_argument("--connections", type=_ints, help="cached gzip runs' connections (default 8,32,64)")
     parser.add_argument("--web-workers", type=_ints, help="gunicorn worker counts to try (default 2,4)")

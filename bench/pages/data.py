@@ -20,12 +20,14 @@ def add_monitors(stage, n, *, public, count, offset, days, raw_days, seed, say):
     """`count` HTTP monitors with `days` of history; returns the generator's figures."""
     from django.utils.text import slugify
 
-    from bench import history as hist
+    from bench.history.config import DAY_MS, HOUR_MS, INTERVAL, PARKED, PROFILES, dt_of, floor_ms, ms_of
+    from bench.history.measure import vacuum_analyze
+    from bench.history.rows import generate
     from monitors.models import Monitor, Tag
 
-    end_ms = hist.ms_of(datetime.now(UTC))
-    first_ms = hist.floor_ms(end_ms, hist.HOUR_MS) - days * hist.DAY_MS
-    parked = hist.dt_of(end_ms) + hist.PARKED
+    end_ms = ms_of(datetime.now(UTC))
+    first_ms = floor_ms(end_ms, HOUR_MS) - days * DAY_MS
+    parked = dt_of(end_ms) + PARKED
     tags = {tag.name: tag for tag in Tag.objects.filter(name__in=TAGS)}
     if not tags:
         Tag.objects.bulk_create([Tag(name=name) for name in TAGS])
@@ -33,9 +35,9 @@ def add_monitors(stage, n, *, public, count, offset, days, raw_days, seed, say):
     rows = []
     for i in range(offset, offset + count):
         name = monitor_name(i, public)
-        rows.append(Monitor(name=name, kind="http", interval=hist.INTERVAL, url=f"http://{HOST}:9/{i}",
+        rows.append(Monitor(name=name, kind="http", interval=INTERVAL, url=f"http://{HOST}:9/{i}",
                             public=public, slug=slugify(name) if public else None, next_check_at=parked,
-                            monitoring_since=hist.dt_of(first_ms), status_changed_at=hist.dt_of(first_ms)))
+                            monitoring_since=dt_of(first_ms), status_changed_at=dt_of(first_ms)))
     Monitor.objects.bulk_create(rows, batch_size=500)
     names = [row.name for row in rows]
     ids = list(Monitor.objects.filter(name__in=names).order_by("name").values_list("pk", flat=True))
@@ -51,17 +53,16 @@ def add_monitors(stage, n, *, public, count, offset, days, raw_days, seed, say):
     through.objects.bulk_create(links, batch_size=1000)
     say(f"  {len(ids)} {'public' if public else 'private'} monitors; generating {days} days of rollups "
         f"(raw results for the last {raw_days}) with {n['gen_workers']} processes …")
-    figures, finals = hist.generate(stage, [(pk, k) for k, pk in enumerate(ids)], first_ms, end_ms,
-                                    end_ms - raw_days * hist.DAY_MS, workers=n["gen_workers"], seed=seed,
-                                    progress=say)
-    figures["vacuum_analyze_s"] = hist.vacuum_analyze()
+    figures, finals = generate(stage, [(pk, k) for k, pk in enumerate(ids)], first_ms, end_ms,
+                               end_ms - raw_days * DAY_MS, workers=n["gen_workers"], seed=seed, progress=say)
+    figures["vacuum_analyze_s"] = vacuum_analyze()
     rng = random.Random(seed)
     monitors = Monitor.objects.in_bulk(ids)
     for pk, (status, failures, last_ms) in finals.items():
         m = monitors[pk]
         m.status, m.consecutive_failures = status, failures
-        m.last_checked_at = hist.dt_of(last_ms) if last_ms else None
-        m.response_time_ms = round(rng.lognormvariate(math.log(hist.PROFILES[m.pk % len(hist.PROFILES)]), 0.3), 1)
+        m.last_checked_at = dt_of(last_ms) if last_ms else None
+        m.response_time_ms = round(rng.lognormvariate(math.log(PROFILES[m.pk % len(PROFILES)]), 0.3), 1)
         m.last_detail = "status 200"
     Monitor.objects.bulk_update(monitors.values(), ["status", "consecutive_failures", "last_checked_at",
                                                     "response_time_ms", "last_detail"], batch_size=500)
