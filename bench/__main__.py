@@ -23,9 +23,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from bench import cli, report
+from bench.machine import machine, write_json
 from bench.history.config import sizes as history_sizes
 from bench.scenarios import Config, run, sizes
 
@@ -143,7 +144,7 @@ def main(argv=None):
     total = sum(estimate(cfg) for cfg in runs)
     print(f"Vigil check-engine bench: {len(runs)} run(s), at most about {total / 60:.0f} min "
           f"(saturation stops at its first saturated step). Load now: {os.getloadavg()[0]:.2f}", flush=True)
-    document = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "machine": report.machine(),
+    document = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "machine": machine(),
                 "runs": []}
     path = None
     try:
@@ -179,7 +180,7 @@ def main(argv=None):
     finally:
         document["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         if document["runs"]:
-            path = report.write_json(document)
+            path = write_json(document)
             print(f"\nresults: {path}", flush=True)
     summary = [(r["scenario"], r["config"]["db"] + (f" ×{r['config']['clusters']}" if r["config"]["clusters"] > 1 else ""), g)
                for r in document["runs"] if "goals" in r for g in r["goals"]]

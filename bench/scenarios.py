@@ -19,6 +19,7 @@ from bench import alerts as alerting
 from bench import heartbeats as hb
 from bench import setup
 from bench.history.scenario import history as history_scenario
+from bench.machine import commit
 from bench.measure import FAILED, Sampler, SlotTracker, fetch_results, find_redis_pids, heartbeat_figures, iter_results
 
 HEALTHY = {"http", "tcp"}
@@ -76,20 +77,6 @@ def sizes(cfg):
     return base
 
 
-def _commit():
-    """The code this scenario's processes run (others may commit while a long run goes on)."""
-    import subprocess
-
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=setup.ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=setup.ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except OSError:
-        return None
-    return head + ("+dirty" if dirty else "")
-
-
 def sleep_until(epoch):
     while True:
         left = epoch - time.time()
@@ -108,7 +95,7 @@ class Stage:
         self.cluster_name = f"vigil-bench-{secrets.token_hex(5)}"
         self.targets = self.web = self.clusters = None
         self.helpers = set()  # pids of the bench's own helper processes (history generators)
-        self.info = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "commit": _commit()}
+        self.info = {"loadavg_at_start": [round(x, 2) for x in os.getloadavg()], "commit": commit()}
         self.failed = False
 
     def __enter__(self):

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 from bench import cli, report
+from bench.machine import machine, write_json
 from bench import pages as pages_package
 from bench.pages.config import ROOT, estimate
 from bench.pages.load import ensure_wrk, load_generator
@@ -76,7 +77,7 @@ def main(argv=None):
     say(f"Vigil pages bench (status page and dashboard): {len(cfgs)} run(s), about {total / 60:.0f} min; load "
         f"generator {'%s (%s)' % load_generator()}. Load now: {_uptime()}")
     document = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": ["pages", *(sys.argv[1:] if argv is None else argv)],
-                "machine": report.machine(), "free_h": _free(), "uptime_before": _uptime(), "runs": []}
+                "machine": machine(), "free_h": _free(), "uptime_before": _uptime(), "runs": []}
     try:
         for cfg in cfgs:
             say(f"\n>> pages on {cfg['db']} (about {estimate(cfg) / 60:.0f} min, load {os.getloadavg()[0]:.2f}) …")
@@ -110,7 +111,7 @@ def main(argv=None):
         document["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         document["uptime_after"] = _uptime()
         if document["runs"]:
-            say(f"\nresults: {report.write_json(document)}")
+            say(f"\nresults: {write_json(document)}")
     rows = [[r["config"]["db"], g["goal"], g["target"], g["measured"], report.verdict(g["met"])]
             for r in document["runs"] if "goals" in r for g in r["goals"]]
     if rows:

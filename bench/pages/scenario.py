@@ -1,10 +1,10 @@
 """The pages scenario's steps: the status page and the dashboard through gunicorn, and
 the whole run on one database."""
 
-import subprocess
 import time
 
-from bench.pages.config import ROOT, sizes
+from bench.machine import commit
+from bench.pages.config import sizes
 from bench.pages.data import add_incidents_and_maintenance, add_monitors
 from bench.pages.inprocess import dashboard_in_process, status_in_process, superadmin_client
 from bench.pages.load import check_gzip, load_generator, run_load, sequential
@@ -96,7 +96,7 @@ def dashboard_web(stage, n, cookie, *, workers):
 def pages(cfg):
     n = sizes(cfg)
     say = lambda text: print(text, flush=True)  # noqa: E731
-    commit_at_start = _commit()
+    commit_at_start = commit()
     with Stage(cfg) as stage:
         from django.db import connections
 
@@ -133,7 +133,7 @@ def pages(cfg):
                   "load_generator": "%s (%s)" % load_generator(), "data": data, "status_in_process": status,
                   "status_in_process_all": status_all, "web": web, "dashboard": dashboard}
     result.update(stage.info)
-    result["commit_at_start"], result["commit"] = commit_at_start, _commit()
+    result["commit_at_start"], result["commit"] = commit_at_start, commit()
     return result
 
 
@@ -177,14 +177,3 @@ def attempt(label, fn, say, **fields):
         text = f"{type(exc).__name__}: {exc}"
         say(f"  !! {label} failed: {text[:3000]}")
         return {**fields, "error": text[-3000:]}
-
-
-def _commit():
-    try:
-        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
-                              timeout=10).stdout.strip()
-        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
-                               capture_output=True, text=True, timeout=10).stdout.strip()
-    except OSError:
-        return None
-    return head + ("+dirty" if dirty else "")
