@@ -14,7 +14,7 @@ from bench.history.rows import generate, verify
 def history(cfg, Stage):
     from bench import setup
     from bench.measure import SlotTracker, fetch_results
-    from bench.scenarios import LAG_ALLOWANCE, WRITE_ALLOWANCE, check_window, sleep_until
+    from bench.stage import LAG_ALLOWANCE, WRITE_ALLOWANCE, check_window, sleep_until
 
     n = sizes(cfg)
     say = lambda text: print(text, flush=True)  # noqa: E731
