@@ -9,6 +9,7 @@ from contextlib import ExitStack
 from bench import setup
 from bench.machine import commit
 from bench.measure import Sampler, find_redis_pids
+from bench.processes import Clusters, Targets, WebServer
 
 
 HEALTHY = {"http", "tcp"}
@@ -126,7 +127,7 @@ class Stage:
     # processes
 
     def start_targets(self):
-        self.targets = setup.Targets(processes=self.cfg.target_processes, log_dir=self.workdir).start()
+        self.targets = Targets(processes=self.cfg.target_processes, log_dir=self.workdir).start()
         self.stack.callback(self._stop_targets)
         return self.targets
 
@@ -134,12 +135,12 @@ class Stage:
         self.info["target_counts"] = self.targets.stop()
 
     def start_web(self):
-        self.web = setup.WebServer(env=self.env, log_dir=self.workdir).start()
+        self.web = WebServer(env=self.env, log_dir=self.workdir).start()
         self.stack.callback(self.web.stop)
         return self.web
 
     def start_clusters(self):
-        self.clusters = setup.Clusters(count=self.cfg.clusters, env=self.env, log_dir=self.workdir)
+        self.clusters = Clusters(count=self.cfg.clusters, env=self.env, log_dir=self.workdir)
         self.stack.callback(self.clusters.stop)
         started = time.monotonic()
         self.clusters.start(runners=self.cfg.runners)

@@ -196,16 +196,17 @@ class Web:
 
     def __init__(self, stage, *, workers, threads, cache, name, pin=False):
         from bench import setup
+        from bench.processes import Proc
 
         self.port = setup.free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.workers, self.threads, self.cache = workers, threads, cache
         self.build_log = str(Path(stage.workdir) / f"builds-{name}.log")
         app = f"bench.pages.server:web_application(cache={cache}, build_log={self.build_log!r}, pin={pin})"
-        self.proc = setup.Proc(f"web-{name}", [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{self.port}",
-                                               "--workers", str(workers), "--threads", str(threads), "--timeout", "90",
-                                               "--graceful-timeout", "5", "--log-level", "warning"],
-                               env=stage.env, log_dir=stage.workdir)
+        self.proc = Proc(f"web-{name}", [sys.executable, "-m", "gunicorn", app, "--bind", f"{HOST}:{self.port}",
+                                         "--workers", str(workers), "--threads", str(threads), "--timeout", "90",
+                                         "--graceful-timeout", "5", "--log-level", "warning"],
+                         env=stage.env, log_dir=stage.workdir)
 
     def start(self, timeout=60):
         from django.core.cache import cache
