@@ -23,10 +23,11 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, replace
+from dataclasses import asdict
 
 from bench import cli, report
-from bench.history import sizes as history_sizes
+from bench.machine import machine, write_json
+from bench.history.config import sizes as history_sizes
 from bench.scenarios import Config, run, sizes
 
 SETUP_SECONDS = 22  # migrate, start targets, web, cluster and runners; stop and drop
@@ -133,9 +134,9 @@ def child(spec, out):
 def main(argv=None):
     argv = sys.argv[1:] if argv is None else argv
     if "pages" in argv:  # the status page and the dashboard (issue 5): a runner of its own
-        from bench import pages
+        from bench.pages.command import main as pages_main
 
-        return pages.main([arg for arg in argv if arg != "pages"])
+        return pages_main([arg for arg in argv if arg != "pages"])
     args = parse(argv)
     if args.child:
         return child(args.child, args.out) or 0
@@ -143,7 +144,7 @@ def main(argv=None):
     total = sum(estimate(cfg) for cfg in runs)
     print(f"Vigil check-engine bench: {len(runs)} run(s), at most about {total / 60:.0f} min "
           f"(saturation stops at its first saturated step). Load now: {os.getloadavg()[0]:.2f}", flush=True)
-    document = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "machine": report.machine(),
+    document = {"started": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "argv": sys.argv[1:], "machine": machine(),
                 "runs": []}
     path = None
     try:
@@ -179,7 +180,7 @@ def main(argv=None):
     finally:
         document["finished"] = time.strftime("%Y-%m-%dT%H:%M:%S%z")
         if document["runs"]:
-            path = report.write_json(document)
+            path = write_json(document)
             print(f"\nresults: {path}", flush=True)
     summary = [(r["scenario"], r["config"]["db"] + (f" ×{r['config']['clusters']}" if r["config"]["clusters"] > 1 else ""), g)
                for r in document["runs"] if "goals" in r for g in r["goals"]]
