@@ -27,10 +27,10 @@ dir; PostgreSQL `vigil_bench_<random>`, dropped at the end), like the other scen
     - cached: `wrk` with `Accept-Encoding: gzip` at 8, 32 and 64 connections, and without
       it at 32, 30 s each after a 3 s warm-up, in two modes (`--expiry`): as shipped (the
       page expires every 15 s, so a run includes its rebuilds) and warm ("pinned": the
-      WSGI factory below sets status_data.CACHE_SECONDS to an hour). Each worker logs
+      WSGI factory in bench/pages/server.py sets status_data.CACHE_SECONDS to an hour). Each worker logs
       every rebuild (data, body, gzip) with its time, so the figures say how many
       happened during the run.
-    - uncached: the same gunicorn with Django's DummyCache (a WSGI factory in this file
+    - uncached: the same gunicorn with Django's DummyCache (the WSGI factory in bench/pages/server.py
       overrides CACHES before Django starts; portal/settings.py reads no variable for it),
       so every request builds the page: `wrk` at 1 connection and at one per worker.
 4.  800 private monitors more (1,000 in all), 90 days of history each; a super admin
