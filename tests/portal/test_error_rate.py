@@ -1,16 +1,15 @@
 """Error-rate events: a Sentry project over its threshold opens one incident, back under
 resolves it, each change emitted once (with real events, rules, channels and receivers)."""
 
-import threading
 import time
 
 import pytest
-from django.db import connection
 
 from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident, Source
 from portal.models import SentryProject
 from portal.sentry.error_rate import check_error_rates
+from tests.support.concurrency import at_once
 from tests.support.receivers import SignedWebhook
 from tests.portal.test_sentry_stats import ORG, TOKEN, SentryAPI
 
@@ -131,20 +130,7 @@ def test_two_clusters_at_once_emit_a_change_once(sentry_api):
     sentry_api.answer("web", counts=[100])
     check_error_rates()  # sources exist; web is over
     sentry_api.answer("web", counts=[0])
-    barrier, results = threading.Barrier(4), []
-
-    def cluster():
-        try:
-            barrier.wait()
-            results.append(check_error_rates())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=cluster) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(check_error_rates)
 
     assert sorted(results) == [[], [], [], ["web"]]
     assert error_rate_events() == [("error_rate", "sentry:web"), ("error_rate_normal", "sentry:web")]

@@ -3,16 +3,15 @@ the issues already there when a project is first polled are not, and restarts or
 run announce nothing twice. Against a loopback server shaped like Sentry's issues endpoint."""
 
 import json
-import threading
 
 import pytest
-from django.db import connection
 
 from incidents.delivery import deliver_pending
 from incidents.models import AlertRule, Channel, Event, Incident
 from portal.models import KnownSentryIssues, SentryProject
 from portal.schedules import PERIODIC_JOBS
 from portal.sentry.issues import NEW_ISSUE, next_cursor, poll_new_issues
+from tests.support.concurrency import at_once
 from tests.support.receivers import SlackWebhook
 from tests.portal.test_sentry_stats import ORG, TOKEN, SentryAPI
 
@@ -195,20 +194,7 @@ def test_two_clusters_at_once_announce_an_issue_once(sentry_api):
     sentry_api.issues("dutycall-backend", [issue(1)])
     poll_new_issues()
     sentry_api.issues("dutycall-backend", [issue(2), issue(1)])
-    barrier, results = threading.Barrier(4), []
-
-    def cluster():
-        try:
-            barrier.wait()
-            results.append(poll_new_issues())
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=cluster) for _ in range(4)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
+    results = at_once(poll_new_issues)
 
     assert sorted(results) == [[], [], [], ["BACKEND-2"]]
     assert new_issue_events() == ["sentry:dutycall-backend:issue:1002"]

@@ -2,7 +2,6 @@
 request Discord documents, its failures classified, its 429 waited out, the URL a secret."""
 
 import json
-import time
 from datetime import timedelta
 
 import pytest
@@ -13,6 +12,7 @@ from incidents.channels import DeliveryError
 from incidents.models import Channel, DeliveryAttempt, Notification
 from incidents.tasks import deliver_pending
 from tests.incidents.channels.common import payload, send
+from tests.incidents.test_delivery import deliver_until_settled
 from tests.support.raw_database import found_in_database
 from tests.support.receivers import Receiver
 
@@ -120,16 +120,6 @@ def owe(channel):
     return Notification.objects.create(channel=channel, kind="problem", payload=payload(), created_at=now,
                                        next_attempt_at=now)
 
-
-def deliver_until_settled(row, within=10):
-    stop = time.monotonic() + within
-    while time.monotonic() < stop:
-        deliver_pending()
-        row.refresh_from_db()
-        if row.status != Notification.Status.PENDING:
-            return row
-        time.sleep(0.05)
-    raise AssertionError(f"still pending after {within}s")
 
 
 @pytest.mark.django_db(transaction=True)
